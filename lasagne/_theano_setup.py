@@ -1,0 +1,216 @@
+"""
+Makes Theano 1.0.5 usable on today's Python and NumPy without hand
+configuration. ``lasagne/__init__.py`` calls :func:`prepare` before Theano is
+imported, :func:`restore` and :func:`finish` right after; nothing else in the
+package changes Theano's configuration.
+
+What it does, each step only where it applies:
+
+1. ``blas.ldflags``: Theano's own default for this flag crashes at import on
+   NumPy >= 1.22. Unless the user set the flag (in ``THEANO_FLAGS`` or a
+   ``.theanorc`` file), a BLAS library is searched in this order: a system
+   OpenBLAS, then an LP64 OpenBLAS bundled in a wheel (``<name>.libs/``
+   folders in site-packages; SciPy < 1.13 ships one). A library is accepted
+   only if :mod:`ctypes` finds both ``sgemm_`` and ``dgemm_`` in it. The flag
+   is appended to ``THEANO_FLAGS`` for Theano's import, never replacing what
+   the user put there, and the variable is restored afterwards. Without a
+   usable library, ``blas.ldflags`` is set empty (Theano's NumPy-based
+   fallback) and a :class:`TheanoSetupWarning` says what will not work.
+2. Scan: Theano's compiled scan loop (``scan_perform.c``) cannot be built on
+   Python >= 3.11, and the failed build raises a plain ``Exception`` after
+   several seconds on every start. On those Pythons the module is marked as
+   unavailable, so that Theano uses its Python scan loop at once.
+3. NumPy >= 1.24 gets a :class:`TheanoSetupWarning`: Theano 1.0.5 then
+   silently skips many graph optimizations.
+4. Graph rewrites of Lasagne's own (see :mod:`lasagne.theano_extensions.opt`)
+   are registered with Theano's optimizer.
+
+Setting the environment variable ``LASAGNE_NO_THEANO_SETUP`` to a non-empty
+value other than ``0`` turns all of this off. If Theano was imported before
+Lasagne, steps 1 and 2 cannot take effect any more and are skipped.
+"""
+import ctypes
+import glob
+import os
+import site
+import sys
+import sysconfig
+import warnings
+
+ENV_SWITCH = 'LASAGNE_NO_THEANO_SETUP'
+SCAN_EXTENSION = 'theano.scan_module.scan_perform_ext'
+
+__all__ = ['TheanoSetupWarning', 'prepare', 'restore', 'finish']
+
+
+class TheanoSetupWarning(UserWarning):
+    """A problem of the Theano installation that Lasagne could not solve."""
+
+
+def enabled(environ=os.environ):
+    return environ.get(ENV_SWITCH, '') in ('', '0')
+
+
+def _parse_flags(flags):
+    """Split a ``THEANO_FLAGS`` string as Theano does (comma-separated
+    ``key=value`` pairs, with shell-like quoting)."""
+    import shlex
+    splitter = shlex.shlex(flags, posix=True)
+    splitter.whitespace = ','
+    splitter.whitespace_split = True
+    pairs = (item.split('=', 1) for item in splitter if '=' in item)
+    return dict((key.strip(), value) for key, value in pairs)
+
+
+def user_blas_ldflags(environ=os.environ):
+    """The ``blas.ldflags`` the user configured, or None if there is none."""
+    import configparser
+    flags = _parse_flags(environ.get('THEANO_FLAGS', ''))
+    if 'blas.ldflags' in flags:
+        return flags['blas.ldflags']
+    config = configparser.RawConfigParser()
+    rc_files = environ.get('THEANORC', '~/.theanorc').split(os.pathsep)
+    config.read([os.path.expanduser(f) for f in rc_files])
+    if config.has_option('blas', 'ldflags'):
+        return config.get('blas', 'ldflags')
+    return None
+
+
+def _load(path, depth=0):
+    """Load a shared library with ctypes. Dependencies the loader cannot
+    find but that lie beside the library (as in a wheel's ``.libs`` folder,
+    which its users reach through an ``$ORIGIN`` rpath) are loaded first;
+    once loaded, they also serve Theano's compiled modules that link the
+    library."""
+    try:
+        return ctypes.CDLL(path)
+    except OSError as error:
+        missing = str(error).split(':', 1)[0]
+        sibling = os.path.join(os.path.dirname(path), missing)
+        if depth < 5 and os.path.basename(sibling) != os.path.basename(path) \
+                and os.path.isfile(sibling) and _load(sibling, depth + 1):
+            return _load(path, depth + 1)
+        return None
+
+
+def exports_blas(path):
+    """Whether the shared library at `path` loads and exports the Fortran
+    BLAS functions ``sgemm_`` and ``dgemm_`` that Theano's C code calls."""
+    library = _load(path)
+    return (library is not None and hasattr(library, 'sgemm_') and
+            hasattr(library, 'dgemm_'))
+
+
+def _system_library_dirs():
+    dirs = os.environ.get('LD_LIBRARY_PATH', '').split(os.pathsep)
+    multiarch = sysconfig.get_config_var('MULTIARCH')
+    for prefix in ('/usr/local/lib', '/usr/lib', '/usr/lib64', '/lib'):
+        if multiarch:
+            dirs.append(os.path.join(prefix, multiarch))
+        dirs.append(prefix)
+    return [d for d in dirs if d]
+
+
+def _site_dirs():
+    dirs = list(site.getsitepackages()) if hasattr(site, 'getsitepackages') \
+        else []
+    dirs.append(site.getusersitepackages())
+    dirs.extend(p for p in sys.path if os.path.basename(p) in
+                ('site-packages', 'dist-packages'))
+    return dirs
+
+
+def candidate_libraries():
+    """Paths of OpenBLAS builds worth a symbol check, in search order:
+    system libraries first, then those bundled in wheels."""
+    patterns = [os.path.join(d, 'libopenblas*') for d in
+                _system_library_dirs()]
+    patterns += [os.path.join(d, '*.libs', 'libopenblas*') for d in
+                 _site_dirs()]
+    seen, found = set(), []
+    for pattern in patterns:
+        for path in sorted(glob.glob(pattern)):
+            real = os.path.realpath(path)
+            name = os.path.basename(path)
+            if real not in seen and ('.so' in name or
+                                     name.endswith('.dylib')):
+                seen.add(real)
+                found.append(path)
+    return found
+
+
+def ldflags_for(path):
+    """Linker flags for Theano's ``blas.ldflags`` that link `path`."""
+    directory, filename = os.path.split(os.path.abspath(path))
+    stem, extension = os.path.splitext(filename)
+    if stem.startswith('lib') and extension in ('.so', '.dylib'):
+        library = stem[3:]
+    else:
+        library = ':' + filename  # versioned file name, e.g. libfoo.so.0
+    return '-L{0} -l{1} -Wl,-rpath,{0}'.format(directory, library)
+
+
+def find_blas():
+    """The ``blas.ldflags`` of the first usable BLAS library, or ''."""
+    for path in candidate_libraries():
+        if not any(c in path for c in ' ,"\'') and exports_blas(path):
+            return ldflags_for(path)
+    return ''
+
+
+def _block_compiled_scan():
+    # Theano only falls back to its Python scan loop on an ImportError; a
+    # None entry in sys.modules makes its import of the extension raise one.
+    if sys.version_info >= (3, 11) and SCAN_EXTENSION not in sys.modules:
+        sys.modules[SCAN_EXTENSION] = None
+
+
+def prepare(environ=os.environ):
+    """Adjust what Theano will read at import. Returns the state to hand to
+    :func:`restore` once Theano is imported."""
+    if not enabled(environ) or 'theano' in sys.modules:
+        return None
+    _block_compiled_scan()
+    saved = environ.get('THEANO_FLAGS')
+    if user_blas_ldflags(environ) is None:
+        ldflags = find_blas()
+        if not ldflags:
+            warnings.warn(
+                "Lasagne found no BLAS library exporting sgemm_ and dgemm_ "
+                "(searched: a system OpenBLAS, an OpenBLAS bundled with SciPy "
+                "< 1.13), so Theano uses its slower NumPy-based BLAS, and "
+                "graphs with T.batched_dot (BatchedDot, used by "
+                "TransformerLayer and TPSTransformerLayer) fail to compile. "
+                "Install scipy<1.13 or a system OpenBLAS, or set the Theano "
+                "flag blas.ldflags.", TheanoSetupWarning, stacklevel=3)
+        flag = 'blas.ldflags="%s"' % ldflags
+        environ['THEANO_FLAGS'] = ','.join(f for f in (saved, flag) if f)
+    return {'THEANO_FLAGS': saved}
+
+
+def restore(state, environ=os.environ):
+    """Undo what :func:`prepare` changed in the environment."""
+    if state is not None:
+        if state['THEANO_FLAGS'] is None:
+            environ.pop('THEANO_FLAGS', None)
+        else:
+            environ['THEANO_FLAGS'] = state['THEANO_FLAGS']
+
+
+def finish(environ=os.environ):
+    """After Theano's import: warn about NumPy and register Lasagne's graph
+    rewrites."""
+    if enabled(environ):
+        check_numpy()
+        from .theano_extensions import opt
+        opt.register()
+
+
+def check_numpy(version=None):
+    import numpy
+    version = version or numpy.__version__
+    if tuple(int(v) for v in version.split('.')[:2]) >= (1, 24):
+        warnings.warn(
+            "NumPy %s is too new for Theano 1.0.5, which then silently skips "
+            "many graph optimizations; install numpy<1.24." % version,
+            TheanoSetupWarning, stacklevel=3)

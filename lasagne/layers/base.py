@@ -1,0 +1,245 @@
+from collections import OrderedDict
+
+import theano.tensor as T
+
+from .. import utils
+
+
+__all__ = [
+    "Layer",
+    "MergeLayer",
+]
+
+
+def _check_input_shape(layer, shape, what):
+    if any(d is not None and d <= 0 for d in shape):
+        raise ValueError("%s: cannot create a layer with a non-positive "
+                         "%s dimension: %r" % (_describe(layer), what, shape))
+
+
+def _describe(layer):
+    name = getattr(layer, 'name', None)
+    return ("%s %r" % (type(layer).__name__, name) if name
+            else type(layer).__name__)
+
+
+def _incoming_shape(layer, incoming):
+    """The shape of an incoming layer or shape tuple, and the layer (or None
+    for a shape tuple)."""
+    if isinstance(incoming, tuple):
+        return incoming, None
+    if not hasattr(incoming, 'output_shape'):
+        raise TypeError("%s: incoming must be a Layer instance or a shape "
+                        "tuple, got %r" % (_describe(layer), incoming))
+    return incoming.output_shape, incoming
+
+
+class Layer(object):
+    """The base class of every layer with one input.
+
+    Parameters
+    ----------
+    incoming : a :class:`Layer` instance or a tuple
+        The layer feeding into this layer, or the expected input shape (a
+        tuple of ints, with None for dimensions unknown until run time).
+    name : str, optional
+        A name for the layer; it also prefixes the names of its parameters.
+
+    Attributes
+    ----------
+    input_shape : tuple
+        The shape of the input.
+    input_layer : Layer or None
+        The incoming layer, None if `incoming` was a shape.
+    params : OrderedDict
+        Maps each parameter variable to the set of its tags.
+    get_output_kwargs : list of str
+        Keyword arguments of :meth:`get_output_for` that
+        :func:`lasagne.layers.get_output` should not warn about.
+
+    Notes
+    -----
+    Subclasses create their parameters with :meth:`add_param` in
+    ``__init__`` and implement :meth:`get_output_for` and, if the shape
+    changes, :meth:`get_output_shape_for`.
+    """
+
+    def __init__(self, incoming, name=None):
+        self.name = name
+        self.input_shape, self.input_layer = _incoming_shape(self, incoming)
+        self.params = OrderedDict()
+        self.get_output_kwargs = []
+        _check_input_shape(self, self.input_shape, 'input_shape')
+
+    @property
+    def output_shape(self):
+        """The shape of the layer's output, computed from its input shape
+        (a tuple of ints and Nones)."""
+        shape = self.get_output_shape_for(self.input_shape)
+        _check_static_shape(self, shape)
+        return shape
+
+    def get_params(self, unwrap_shared=True, **tags):
+        """The parameters of this layer, optionally filtered by tags.
+
+        Parameters
+        ----------
+        unwrap_shared : bool
+            If True (the default), a parameter that is a Theano expression
+            is replaced by the shared variables it depends on.
+        **tags
+            ``tag=True`` keeps the parameters that have the tag,
+            ``tag=False`` those that lack it, e.g. ``trainable=True,
+            regularizable=False``.
+
+        Returns
+        -------
+        list of Theano variables
+            In the order they were added.
+        """
+        wanted = set(tag for tag, value in tags.items() if value)
+        unwanted = set(tag for tag, value in tags.items() if not value)
+        params = [param for param, param_tags in self.params.items()
+                  if wanted <= param_tags and not unwanted & param_tags]
+        if unwrap_shared:
+            return utils.collect_shared_vars(params)
+        return params
+
+    def get_output_shape_for(self, input_shape):
+        """The output shape for a given input shape.
+
+        Parameters
+        ----------
+        input_shape : tuple
+            The input shape (ints and Nones).
+
+        Returns
+        -------
+        tuple
+            The output shape (ints and Nones); the input shape unless a
+            subclass changes it.
+        """
+        return input_shape
+
+    def get_output_for(self, input, **kwargs):
+        """The layer's output expression for a given input expression.
+
+        Parameters
+        ----------
+        input : Theano expression
+            The input.
+        **kwargs
+            Options such as ``deterministic``, passed to every layer by
+            :func:`lasagne.layers.get_output`.
+
+        Returns
+        -------
+        Theano expression
+        """
+        raise NotImplementedError
+
+    def add_param(self, spec, shape, name=None, **tags):
+        """Create a parameter and register it with the layer.
+
+        Parameters
+        ----------
+        spec : Theano shared variable, expression, numpy array or callable
+            The parameter or how to create it; see
+            :func:`lasagne.utils.create_param`.
+        shape : tuple of int
+            Its shape.
+        name : str, optional
+            Its name, prefixed with the layer's name and a dot if the layer
+            has one.
+        **tags
+            Tags of the parameter, e.g. ``regularizable=False``.
+            ``trainable`` and ``regularizable`` default to True.
+
+        Returns
+        -------
+        Theano shared variable or expression
+            The parameter, to be stored as an attribute of the layer.
+        """
+        if name is not None and self.name is not None:
+            name = "%s.%s" % (self.name, name)
+        param = utils.create_param(spec, shape, name)
+        tags.setdefault('trainable', True)
+        tags.setdefault('regularizable', True)
+        self.params[param] = set(tag for tag, value in tags.items() if value)
+        return param
+
+
+def _check_static_shape(layer, shape):
+    if any(isinstance(s, T.Variable) for s in shape):
+        raise ValueError("%s: get_output_shape_for() returned a symbolic "
+                         "shape %r; shapes must hold ints, or None for "
+                         "dimensions unknown until run time"
+                         % (_describe(layer), shape))
+
+
+class MergeLayer(Layer):
+    """The base class of layers with several inputs.
+
+    Parameters
+    ----------
+    incomings : list of :class:`Layer` instances or tuples
+        The layers feeding into this layer, or their expected output shapes.
+    name : str, optional
+        A name for the layer.
+
+    Attributes
+    ----------
+    input_shapes : list of tuples
+        The shapes of the inputs.
+    input_layers : list
+        The incoming layers (None where a shape was given).
+    """
+
+    def __init__(self, incomings, name=None):
+        self.name = name
+        shapes_and_layers = [_incoming_shape(self, incoming)
+                             for incoming in incomings]
+        self.input_shapes = [shape for shape, _ in shapes_and_layers]
+        self.input_layers = [layer for _, layer in shapes_and_layers]
+        self.params = OrderedDict()
+        self.get_output_kwargs = []
+        for shape in self.input_shapes:
+            _check_input_shape(self, shape, 'input_shapes')
+
+    @Layer.output_shape.getter
+    def output_shape(self):
+        shape = self.get_output_shape_for(self.input_shapes)
+        _check_static_shape(self, shape)
+        return shape
+
+    def get_output_shape_for(self, input_shapes):
+        """The output shape for given input shapes.
+
+        Parameters
+        ----------
+        input_shapes : list of tuples
+            The shape of each input.
+
+        Returns
+        -------
+        tuple
+            The output shape.
+        """
+        raise NotImplementedError
+
+    def get_output_for(self, inputs, **kwargs):
+        """The layer's output expression for given input expressions.
+
+        Parameters
+        ----------
+        inputs : list of Theano expressions
+            One expression per input, in the order of `incomings`.
+        **kwargs
+            Options passed to every layer by
+            :func:`lasagne.layers.get_output`.
+
+        Returns
+        -------
+        Theano expression
+        """
+        raise NotImplementedError

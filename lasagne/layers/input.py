@@ -1,0 +1,70 @@
+from collections import OrderedDict
+
+import theano
+import theano.tensor as T
+
+from .. import utils
+from .base import Layer
+
+
+__all__ = [
+    "InputLayer",
+]
+
+
+class InputLayer(Layer):
+    """The entry point of a network: holds a symbolic input variable.
+
+    Parameters
+    ----------
+    shape : tuple of int or None
+        The shape of the input; None for dimensions only known at run time
+        (typically the batch size).
+    input_var : Theano variable, optional
+        The variable that stands for the input. By default a new tensor
+        variable of dtype ``floatX`` with ``len(shape)`` dimensions, named
+        ``input`` (or ``<name>.input`` if the layer has a name).
+    name : str, optional
+        A name for the layer.
+
+    Raises
+    ------
+    ValueError
+        If a dimension of `shape` is neither None nor a positive int, or
+        `input_var` has another number of dimensions than `shape`.
+
+    Examples
+    --------
+    >>> import theano.tensor as T
+    >>> from lasagne.layers import InputLayer
+    >>> l_in = InputLayer((None, 3, 32, 32))
+    >>> l_in.output_shape
+    (None, 3, 32, 32)
+    >>> l_seq = InputLayer((None, 10), input_var=T.imatrix('tokens'))
+    >>> l_seq.input_var.dtype
+    'int32'
+    """
+
+    def __init__(self, shape, input_var=None, name=None, **kwargs):
+        self.shape = tuple(shape)
+        if not all(d is None or (isinstance(d, utils.int_types) and d > 0)
+                   for d in self.shape):
+            raise ValueError("InputLayer: every dimension of shape must be "
+                             "a positive int or None, got %r" % (shape,))
+        ndim = len(self.shape)
+        if input_var is None:
+            var_type = T.TensorType(theano.config.floatX, (False,) * ndim)
+            input_var = var_type("%s.input" % name if name is not None
+                                 else "input")
+        elif getattr(input_var, 'ndim', None) != ndim:
+            raise ValueError("InputLayer: shape %r has %d dimensions, but "
+                             "input_var %r has %s" % (
+                                 self.shape, ndim, input_var,
+                                 getattr(input_var, 'ndim', 'none')))
+        self.input_var = input_var
+        self.name = name
+        self.params = OrderedDict()
+
+    @Layer.output_shape.getter
+    def output_shape(self):
+        return self.shape

@@ -1,0 +1,6 @@
+"""
+Extensions to Theano that Lasagne's layers build on: 1-D convolutions
+(:mod:`lasagne.theano_extensions.conv`), padding
+(:mod:`lasagne.theano_extensions.padding`) and graph rewrites
+(:mod:`lasagne.theano_extensions.opt`).
+"""

@@ -1,0 +1,61 @@
+"""
+Graph rewrites that Lasagne registers with Theano's optimizer.
+
+Theano turns ``x ** 2`` into the cheaper ``sqr(x)`` during its ``specialize``
+phase, but only when the exponent is a 0-d constant. Graphs that appear later,
+such as the CPU expansion of the abstract batch normalization ops in the
+``specialize_device`` phase (``T.var`` computes ``(x - mean) ** 2``), keep a
+generic elementwise ``pow`` whose exponent is a constant broadcast to the
+input's rank, which is several times slower than ``sqr``.
+:func:`local_pow_to_sqr` completes Theano's rule for that case.
+"""
+import numpy as np
+import theano
+import theano.tensor as T
+from theano import gof
+from theano.tensor.elemwise import DimShuffle
+
+__all__ = ['local_pow_to_sqr', 'register']
+
+
+def _constant_value(var):
+    """The data of `var` if it is a constant, possibly dimshuffled, else
+    None."""
+    while var.owner is not None and isinstance(var.owner.op, DimShuffle):
+        var = var.owner.inputs[0]
+    if isinstance(var, gof.Constant):
+        return np.asarray(var.data)
+    return None
+
+
+@gof.local_optimizer([T.pow])
+def local_pow_to_sqr(node):
+    """Replace an elementwise ``pow(x, 2)`` whose exponent is a constant
+    broadcast along every axis by ``sqr(x)``.
+
+    The replacement has exactly the type and values of the original: the
+    output shape is ``x``'s own (the exponent is broadcastable in every
+    dimension), and it is only done for floating-point outputs, with ``x``
+    cast to the output dtype first.
+    """
+    if node.op != T.pow:
+        return False
+    x, exponent = node.inputs
+    out = node.outputs[0]
+    if out.dtype not in T.float_dtypes or not all(exponent.broadcastable):
+        return False
+    value = _constant_value(exponent)
+    if value is None or not np.all(value == 2):
+        return False
+    return [T.sqr(T.cast(x, out.dtype))]
+
+
+def register():
+    """Register the rewrites of this module with Theano's optimizer, after
+    Theano's device-specific lowering (``specialize_device``), for the
+    ``fast_run`` and ``fast_compile`` modes. Does nothing if they are
+    registered already."""
+    db = theano.compile.optdb['specialize_device']
+    if local_pow_to_sqr.__name__ not in db.__db__:
+        db.register(local_pow_to_sqr.__name__, local_pow_to_sqr,
+                    'fast_run', 'fast_compile')
