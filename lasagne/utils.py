@@ -125,7 +125,7 @@ def one_hot(x, m=None):
     return T.eye(m)[T.cast(x, 'int32')]
 
 
-def unique(l):
+def unique(l):  # noqa: E741 (the name is part of the API)
     """The distinct items of an iterable, in the order they first appear.
 
     Parameters

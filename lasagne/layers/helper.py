@@ -30,7 +30,7 @@ def _as_list(layer_or_layers):
 
 def _incoming(layer):
     if hasattr(layer, 'input_layers'):
-        return [l for l in layer.input_layers if l is not None]
+        return [i for i in layer.input_layers if i is not None]
     if getattr(layer, 'input_layer', None) is not None:
         return [layer.input_layer]
     return []
@@ -70,7 +70,7 @@ def get_all_layers(layer, treat_as_input=None):
     result, done, entered = [], set(), set()
     # An explicit stack instead of recursion keeps deep networks (e.g.
     # unrolled ones) clear of Python's recursion limit.
-    stack = [(l, False) for l in reversed(layers)]
+    stack = [(item, False) for item in reversed(layers)]
     while stack:
         current, expanded = stack.pop()
         if current in done:
@@ -81,7 +81,7 @@ def get_all_layers(layer, treat_as_input=None):
         else:
             entered.add(current)
             stack.append((current, True))
-            stack.extend((l, False) for l in reversed(_incoming(current)))
+            stack.extend((i, False) for i in reversed(_incoming(current)))
     return result
 
 
@@ -175,11 +175,11 @@ def _propagate(layers, given, input_attribute, compute, caller, what):
             continue
         incoming = (layer.input_layers if isinstance(layer, MergeLayer)
                     else [layer.input_layer])
-        if any(l not in values for l in incoming):
+        if any(i not in values for i in incoming):
             raise ValueError("%s: no input %s reaches %r; pass a dict "
                              "mapping it, or a layer it depends on, to an "
                              "input %s" % (caller, what, layer, what))
-        layer_input = [values[l] for l in incoming]
+        layer_input = [values[i] for i in incoming]
         if not isinstance(layer, MergeLayer):
             layer_input = layer_input[0]
         values[layer] = compute(layer, layer_input)
@@ -255,7 +255,8 @@ def get_all_params(layer, unwrap_shared=True, **tags):
     """
     layers = get_all_layers(layer)
     return utils.unique(chain.from_iterable(
-        l.get_params(unwrap_shared=unwrap_shared, **tags) for l in layers))
+        lay.get_params(unwrap_shared=unwrap_shared, **tags)
+        for lay in layers))
 
 
 def count_params(layer, **tags):
