@@ -86,12 +86,14 @@ def collect_shared_vars(expressions):
     Returns
     -------
     list of Theano shared variables
-        Each variable once, in the order of a depth-first walk of the
-        graphs.
+        Each variable once, in the order of the expressions.
     """
     if isinstance(expressions, theano.gof.Variable):
         expressions = [expressions]
-    return unique(v for v in theano.gof.graph.inputs(expressions)
+    # One expression at a time: graph.inputs() of a list does not keep
+    # the order of the list, and parameter order is what saved files use.
+    return unique(v for expression in expressions
+                  for v in theano.gof.graph.inputs([expression])
                   if isinstance(v, theano.compile.SharedVariable))
 
 
