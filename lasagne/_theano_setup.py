@@ -27,7 +27,9 @@ What it does, each step only where it applies:
 
 Setting the environment variable ``LASAGNE_NO_THEANO_SETUP`` to a non-empty
 value other than ``0`` turns all of this off. If Theano was imported before
-Lasagne, steps 1 and 2 cannot take effect any more and are skipped.
+Lasagne, step 1 cannot take effect any more and is skipped (on NumPy >= 1.22
+Theano only imports at all if the user set ``blas.ldflags``); the other steps
+still apply.
 """
 import ctypes
 import glob
@@ -168,9 +170,11 @@ def _block_compiled_scan():
 def prepare(environ=os.environ):
     """Adjust what Theano will read at import. Returns the state to hand to
     :func:`restore` once Theano is imported."""
-    if not enabled(environ) or 'theano' in sys.modules:
+    if not enabled(environ):
         return None
     _block_compiled_scan()
+    if 'theano' in sys.modules:
+        return None  # too late for flags; Theano has read them
     saved = environ.get('THEANO_FLAGS')
     if user_blas_ldflags(environ) is None:
         ldflags = find_blas()

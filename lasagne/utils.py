@@ -183,14 +183,20 @@ def as_tuple(x, N, t=None):
         X = tuple(x)
     except TypeError:
         X = (x,) * N
+    # The type is checked first, as upstream Lasagne does: a wrong type is
+    # the more telling error when both are wrong.
+    if t is not None and not all(isinstance(v, t) for v in X):
+        if t == int_types:
+            names = 'int'
+        elif isinstance(t, type):
+            names = t.__name__
+        else:
+            names = ' or '.join(c.__name__ for c in t)
+        raise TypeError("expected a single value or an iterable of %d "
+                        "values of type %s, got %r instead" % (N, names, x))
     if len(X) != N:
         raise ValueError("expected a single value or an iterable of length "
                          "%d, got %r instead" % (N, x))
-    if t is not None and not all(isinstance(v, t) for v in X):
-        names = (t.__name__ if isinstance(t, type) else
-                 ' or '.join(c.__name__ for c in t))
-        raise TypeError("expected a single value or an iterable of %d "
-                        "values of type %s, got %r instead" % (N, names, x))
     return X
 
 
@@ -260,14 +266,18 @@ def create_param(spec, shape, name=None):
 
     Parameters
     ----------
-    spec : Theano shared variable, Theano expression, numpy array or callable
+    spec : Theano variable, numpy array, number or callable
         How to make the parameter:
 
         * a shared variable or expression is used as it is, after checking
           its number of dimensions (and the shape of a shared variable's
           value);
         * a numpy array becomes the value of a new shared variable, after
-          checking its shape (its dtype is kept);
+          checking its shape (its dtype is kept); the variable is
+          broadcastable in the dimensions of length one, since a
+          parameter keeps its shape;
+        * a number becomes a 0-d array, for a scalar parameter of shape
+          ``()``;
         * a callable, such as a :mod:`lasagne.init` initializer, is called
           with `shape`, and its result is handled as above.
     shape : tuple of int
@@ -320,14 +330,19 @@ def create_param(spec, shape, name=None):
             if actual != shape:
                 raise ValueError("%s has shape %r, expected %r"
                                  % (what, actual, shape))
-        if spec.name is None:
+        if not spec.name:
             spec.name = name
         return spec
+    if isinstance(spec, (numbers.Number, np.generic)):
+        spec = np.asarray(spec)
     if isinstance(spec, np.ndarray):
         if spec.shape != shape:
             raise ValueError("%s has shape %r, expected %r"
                              % (what, spec.shape, shape))
-        return theano.shared(spec, name=name)
+        # A parameter keeps its shape, so its dimensions of length one can
+        # be broadcastable: Theano then infers them in expressions using it.
+        broadcastable = tuple(s == 1 for s in shape)
+        return theano.shared(spec, name=name, broadcastable=broadcastable)
     raise TypeError("%s: cannot create it from a %s; expected a numpy array, "
                     "a Theano shared variable or expression, or a callable "
                     "such as an initializer" % (what, type(spec).__name__))

@@ -1,0 +1,314 @@
+"""Tests of lasagne/_theano_setup.py: what importing Lasagne does to Theano.
+
+Most of it acts before Theano's import, so the end-to-end tests run Python
+in a subprocess with a controlled environment."""
+import ctypes.util
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import warnings
+
+import numpy as np
+import pytest
+import theano
+
+import lasagne
+from lasagne import _theano_setup as setup
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(lasagne.__file__)))
+
+
+def run_python(code, tmp_path, **env):
+    """Run `code` in a fresh interpreter without the caller's Theano
+    settings, and return what it printed as JSON on its last line."""
+    environ = dict(os.environ)
+    for key in ('THEANO_FLAGS', setup.ENV_SWITCH):
+        environ.pop(key, None)
+    environ['THEANORC'] = str(tmp_path / 'no-theanorc')
+    environ['PYTHONPATH'] = os.pathsep.join(
+        [ROOT] + [p for p in environ.get('PYTHONPATH', '').split(os.pathsep)
+                  if p])
+    environ.update(env)
+    process = subprocess.run([sys.executable, '-c', textwrap.dedent(code)],
+                             env=environ, capture_output=True, text=True,
+                             cwd=str(tmp_path))
+    assert process.returncode == 0, process.stderr
+    return json.loads(process.stdout.strip().splitlines()[-1])
+
+
+REPORT = """
+import json, os, sys, warnings
+warnings.simplefilter('always')
+with warnings.catch_warnings(record=True) as caught:
+    import lasagne
+import theano
+print(json.dumps({
+    'ldflags': theano.config.blas.ldflags,
+    'floatX': theano.config.floatX,
+    'THEANO_FLAGS': os.environ.get('THEANO_FLAGS'),
+    'scan_blocked': sys.modules.get('%s', 'absent') is None,
+    'rewrite': 'local_pow_to_sqr' in
+        theano.compile.optdb['specialize_device'].__db__,
+    'warnings': [str(w.message) for w in caught
+                 if issubclass(w.category, lasagne._theano_setup
+                               .TheanoSetupWarning)],
+}))
+""" % setup.SCAN_EXTENSION
+
+
+class TestUserSettings:
+
+    def test_flag(self):
+        environ = {'THEANO_FLAGS': 'floatX=float32,'
+                                   'blas.ldflags="-L/x -lfoo -Wl,-rpath,/x"'}
+        assert setup.user_blas_ldflags(environ) == '-L/x -lfoo -Wl,-rpath,/x'
+
+    def test_empty_flag_counts(self):
+        assert setup.user_blas_ldflags({'THEANO_FLAGS': 'blas.ldflags='}) \
+            == ''
+
+    def test_theanorc(self, tmp_path):
+        rc = tmp_path / 'rc'
+        rc.write_text('[global]\nfloatX = float32\n[blas]\nldflags = -lbar\n')
+        other = tmp_path / 'other'
+        environ = {'THEANORC': os.pathsep.join([str(other), str(rc)])}
+        assert setup.user_blas_ldflags(environ) == '-lbar'
+
+    def test_none(self, tmp_path):
+        rc = tmp_path / 'rc'
+        rc.write_text('[global]\nfloatX = float32\n')
+        environ = {'THEANORC': str(rc), 'THEANO_FLAGS': 'floatX=float32'}
+        assert setup.user_blas_ldflags(environ) is None
+
+
+class TestLibrarySearch:
+
+    def test_found_library_exports_blas(self):
+        # The test machines have no system OpenBLAS: this finds the one in
+        # SciPy's wheel, and proves the discovery in a fresh environment.
+        ldflags = setup.find_blas()
+        assert ldflags
+        directory = ldflags.split()[0][2:]
+        library = ldflags.split()[1][2:]
+        filename = (library[1:] if library.startswith(':')
+                    else 'lib%s.so' % library)
+        assert setup.exports_blas(os.path.join(directory, filename))
+
+    def test_rejects_library_without_blas(self):
+        libm = ctypes.util.find_library('m')
+        assert libm is not None
+        assert not setup.exports_blas(libm)
+
+    def test_rejects_missing_library(self, tmp_path):
+        assert not setup.exports_blas(str(tmp_path / 'libnothing.so'))
+        (tmp_path / 'libbroken.so').write_text('not a library')
+        assert not setup.exports_blas(str(tmp_path / 'libbroken.so'))
+
+    def test_rejects_numpy_ilp64_build(self):
+        # NumPy's wheels bundle an ILP64 OpenBLAS with suffixed names.
+        libs = [p for p in setup.candidate_libraries()
+                if os.path.basename(os.path.dirname(p)) == 'numpy.libs']
+        for path in libs:
+            assert not setup.exports_blas(path)
+
+    def test_candidates_are_libraries(self):
+        for path in setup.candidate_libraries():
+            name = os.path.basename(path)
+            assert '.so' in name or name.endswith('.dylib')
+
+    @pytest.mark.parametrize('path, flags', [
+        ('/opt/blas/libopenblas.so', '-L/opt/blas -lopenblas '
+                                     '-Wl,-rpath,/opt/blas'),
+        ('/usr/lib/libopenblas.so.0', '-L/usr/lib -l:libopenblas.so.0 '
+                                      '-Wl,-rpath,/usr/lib'),
+        ('/x/libopenblasp-r0-23e5df77.3.21.dev.so',
+         '-L/x -lopenblasp-r0-23e5df77.3.21.dev -Wl,-rpath,/x'),
+    ])
+    def test_ldflags_for(self, path, flags):
+        assert setup.ldflags_for(path) == flags
+
+
+class TestPrepare:
+
+    def test_flags_merged_and_restored(self, monkeypatch):
+        monkeypatch.delitem(sys.modules, 'theano')
+        monkeypatch.setattr(setup, 'find_blas', lambda: '-lfound')
+        environ = {'THEANO_FLAGS': 'floatX=float32',
+                   'THEANORC': '/nonexistent'}
+        state = setup.prepare(environ)
+        assert environ['THEANO_FLAGS'] == 'floatX=float32,' \
+                                          'blas.ldflags="-lfound"'
+        setup.restore(state, environ)
+        assert environ['THEANO_FLAGS'] == 'floatX=float32'
+
+    def test_fallback_warns(self, monkeypatch):
+        monkeypatch.delitem(sys.modules, 'theano')
+        monkeypatch.setattr(setup, 'find_blas', lambda: '')
+        environ = {'THEANORC': '/nonexistent'}
+        with pytest.warns(setup.TheanoSetupWarning,
+                          match='batched_dot.*TransformerLayer'):
+            state = setup.prepare(environ)
+        assert environ['THEANO_FLAGS'] == 'blas.ldflags=""'
+        setup.restore(state, environ)
+        assert 'THEANO_FLAGS' not in environ
+
+    def test_user_setting_untouched(self, monkeypatch):
+        monkeypatch.delitem(sys.modules, 'theano')
+        environ = {'THEANO_FLAGS': 'blas.ldflags=-lmine',
+                   'THEANORC': '/nonexistent'}
+        setup.restore(setup.prepare(environ), environ)
+        assert environ['THEANO_FLAGS'] == 'blas.ldflags=-lmine'
+
+    def test_switch_off(self, monkeypatch):
+        monkeypatch.delitem(sys.modules, 'theano')
+        monkeypatch.delitem(sys.modules, setup.SCAN_EXTENSION)
+        environ = {setup.ENV_SWITCH: '1'}
+        assert setup.prepare(environ) is None
+        assert environ == {setup.ENV_SWITCH: '1'}
+        assert setup.SCAN_EXTENSION not in sys.modules
+
+    def test_after_theano_import_only_scan(self, monkeypatch):
+        monkeypatch.delitem(sys.modules, setup.SCAN_EXTENSION)
+        environ = {'THEANORC': '/nonexistent'}
+        assert setup.prepare(environ) is None
+        assert environ == {'THEANORC': '/nonexistent'}
+        if sys.version_info >= (3, 11):
+            assert sys.modules[setup.SCAN_EXTENSION] is None
+
+    @pytest.mark.parametrize('value, on', [
+        ('', True), ('0', True), ('1', False), ('yes', False)])
+    def test_enabled(self, value, on):
+        assert setup.enabled({setup.ENV_SWITCH: value}) is on
+
+
+class TestNumpyCheck:
+
+    @pytest.mark.parametrize('version', ['1.24.0', '1.26.4', '2.0.1'])
+    def test_warns_for_new_numpy(self, version):
+        with pytest.warns(setup.TheanoSetupWarning, match='numpy<1.24'):
+            setup.check_numpy(version)
+
+    @pytest.mark.parametrize('version', ['1.23.5', '1.22.0', '1.21.6'])
+    def test_silent_for_supported_numpy(self, version):
+        with warnings.catch_warnings():
+            warnings.simplefilter('error')
+            setup.check_numpy(version)
+
+
+class TestImportEndToEnd:
+
+    def test_no_configuration(self, tmp_path):
+        result = run_python(REPORT, tmp_path)
+        assert result['ldflags'].startswith('-L')
+        assert result['THEANO_FLAGS'] is None
+        assert result['scan_blocked'] is (sys.version_info >= (3, 11))
+        assert result['rewrite']
+        assert result['warnings'] == []
+
+    def test_user_flags_kept(self, tmp_path):
+        result = run_python(REPORT, tmp_path, THEANO_FLAGS='floatX=float32')
+        assert result['floatX'] == 'float32'
+        assert result['ldflags'].startswith('-L')
+        assert result['THEANO_FLAGS'] == 'floatX=float32'
+
+    def test_user_ldflags_win(self, tmp_path):
+        result = run_python(REPORT, tmp_path, THEANO_FLAGS='blas.ldflags=')
+        assert result['ldflags'] == ''
+        assert result['THEANO_FLAGS'] == 'blas.ldflags='
+
+    def test_user_theanorc_wins(self, tmp_path):
+        rc = tmp_path / 'theanorc'
+        rc.write_text('[blas]\nldflags =\n')
+        result = run_python(REPORT, tmp_path, THEANORC=str(rc))
+        assert result['ldflags'] == ''
+        assert result['THEANO_FLAGS'] is None
+
+    def test_switched_off(self, tmp_path):
+        result = run_python(REPORT, tmp_path, THEANO_FLAGS='blas.ldflags=',
+                            **{setup.ENV_SWITCH: '1'})
+        assert not result['scan_blocked']
+        assert not result['rewrite']
+
+    def test_theano_imported_first(self, tmp_path):
+        result = run_python('import theano\n' + REPORT, tmp_path,
+                            THEANO_FLAGS='blas.ldflags=')
+        assert result['ldflags'] == ''
+        assert result['scan_blocked'] is (sys.version_info >= (3, 11))
+        assert result['rewrite']
+
+    def test_fallback_without_blas(self, tmp_path):
+        # Load the setup module first with its search disabled, as on a
+        # machine without a usable BLAS; lasagne then imports that module.
+        code = """
+        import importlib.util, sys
+        spec = importlib.util.spec_from_file_location(
+            'lasagne._theano_setup', %r)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        module.find_blas = lambda: ''
+        sys.modules['lasagne._theano_setup'] = module
+        """ % setup.__file__
+        result = run_python(textwrap.dedent(code) + REPORT, tmp_path)
+        assert result['ldflags'] == ''
+        assert len(result['warnings']) == 1
+        assert 'batched_dot' in result['warnings'][0]
+
+
+def test_batched_dot_compiles():
+    # BatchedDot calls sgemm_/dgemm_ directly: it only links against a real
+    # BLAS, which importing Lasagne configured.
+    a = theano.tensor.tensor3()
+    b = theano.tensor.tensor3()
+    f = theano.function([a, b], theano.tensor.batched_dot(a, b))
+    x = np.random.rand(3, 2, 4).astype(a.dtype)
+    y = np.random.rand(3, 4, 5).astype(b.dtype)
+    np.testing.assert_allclose(f(x, y), np.einsum('bij,bjk->bik', x, y),
+                               rtol=1e-5)
+
+
+def test_scan_runs():
+    x = theano.tensor.matrix()
+    steps, _ = theano.scan(lambda row, total: total + row, sequences=[x],
+                           outputs_info=[theano.tensor.zeros_like(x[0])])
+    f = theano.function([x], steps)
+    data = np.arange(6).reshape(3, 2).astype(x.dtype)
+    np.testing.assert_allclose(f(data), np.cumsum(data, axis=0))
+
+
+class TestTheanoRequirement:
+    """``import lasagne`` refuses a missing or too old Theano clearly."""
+
+    def run_failing(self, code, tmp_path, **env):
+        environ = dict(os.environ, PYTHONPATH=os.pathsep.join(
+            [str(tmp_path), ROOT]), **env)
+        environ.pop('THEANO_FLAGS', None)
+        process = subprocess.run(
+            [sys.executable, '-c', textwrap.dedent(code)], env=environ,
+            capture_output=True, text=True, cwd=str(tmp_path))
+        assert process.returncode != 0
+        return process.stderr.strip().splitlines()[-1]
+
+    def test_missing_theano(self, tmp_path):
+        message = self.run_failing(
+            "import sys\nsys.modules['theano'] = None\nimport lasagne",
+            tmp_path)
+        assert message.startswith('ImportError: Lasagne needs Theano >= 0.9')
+        assert "pip install 'Theano>=0.9'" in message
+
+    def test_old_theano(self, tmp_path):
+        # A stand-in for Theano 0.8: it has T.nnet.bn, but not the
+        # batch_normalization_train that Theano 0.9 added.
+        package = tmp_path / 'theano'
+        (package / 'tensor' / 'nnet').mkdir(parents=True)
+        (package / '__init__.py').write_text("__version__ = '0.8.2'\n")
+        (package / 'tensor' / '__init__.py').write_text('')
+        (package / 'tensor' / 'nnet' / '__init__.py').write_text('')
+        (package / 'tensor' / 'nnet' / 'bn.py').write_text(
+            'def batch_normalization(*args):\n    pass\n')
+        message = self.run_failing('import lasagne', tmp_path,
+                                   THEANORC=str(tmp_path / 'none'))
+        assert message == (
+            "ImportError: Lasagne needs Theano >= 0.9, found Theano 0.8.2. "
+            "Upgrade it with: pip install --upgrade 'Theano>=0.9'")
