@@ -333,7 +333,8 @@ def create_param(spec, shape, name=None):
         if not spec.name:
             spec.name = name
         return spec
-    if isinstance(spec, (numbers.Number, np.generic)):
+    if isinstance(spec, numbers.Number) or (
+            isinstance(spec, np.generic) and spec.dtype.kind in 'biufc'):
         spec = np.asarray(spec)
     if isinstance(spec, np.ndarray):
         if spec.shape != shape:
