@@ -23,6 +23,15 @@ def _describe(layer):
             else type(layer).__name__)
 
 
+def _check_positive_int(layer, value, argument):
+    """Raise a ValueError naming `layer` and `argument` unless `value` is a
+    positive integer."""
+    if not isinstance(value, utils.int_types) or isinstance(value, bool) \
+            or value <= 0:
+        raise ValueError("%s: %s must be a positive int, got %r"
+                         % (_describe(layer), argument, value))
+
+
 def _incoming_shape(layer, incoming):
     """The shape of an incoming layer or shape tuple, and the layer (or None
     for a shape tuple)."""

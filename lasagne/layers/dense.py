@@ -3,13 +3,21 @@ import theano.tensor as T
 
 from .. import init
 from .. import nonlinearities
-from .base import Layer, _describe
+from ..utils import int_types
+from .base import Layer, _check_positive_int, _describe
 
 
 __all__ = [
     "DenseLayer",
     "NINLayer",
 ]
+
+
+def _leading_axes(num_leading_axes, ndim):
+    """`num_leading_axes` counted from the start of an `ndim`-d input."""
+    if num_leading_axes < 0:
+        return num_leading_axes + ndim
+    return num_leading_axes
 
 
 class DenseLayer(Layer):
@@ -51,22 +59,26 @@ class DenseLayer(Layer):
         super(DenseLayer, self).__init__(incoming, **kwargs)
         self.nonlinearity = (nonlinearities.identity if nonlinearity is None
                              else nonlinearity)
+        _check_positive_int(self, num_units, 'num_units')
         self.num_units = num_units
         ndim = len(self.input_shape)
-        if num_leading_axes < 0:
-            num_leading_axes += ndim
-        if not 0 <= num_leading_axes < ndim:
+        if not isinstance(num_leading_axes, int_types) or \
+                not -ndim <= num_leading_axes < ndim:
             raise ValueError(
-                "%s: num_leading_axes=%d leaves no leading or no trailing "
-                "axis of the %d-dimensional input %r"
-                % (_describe(self), num_leading_axes, ndim, self.input_shape))
-        if any(s is None for s in self.input_shape[num_leading_axes:]):
+                "%s: num_leading_axes must be an int in [%d, %d) for the "
+                "%d-dimensional input %r, so that at least one trailing axis "
+                "remains; got %r" % (_describe(self), -ndim, ndim, ndim,
+                                     self.input_shape, num_leading_axes))
+        # Kept as given (negative values count from the end for any input
+        # dimensionality), as upstream Lasagne stores it in pickles.
+        self.num_leading_axes = num_leading_axes
+        leading = _leading_axes(num_leading_axes, ndim)
+        if any(s is None for s in self.input_shape[leading:]):
             raise ValueError(
                 "%s: the trailing axes of the input (after the first %d of "
                 "%r) must have known sizes"
-                % (_describe(self), num_leading_axes, self.input_shape))
-        self.num_leading_axes = num_leading_axes
-        num_inputs = int(np.prod(self.input_shape[num_leading_axes:]))
+                % (_describe(self), leading, self.input_shape))
+        num_inputs = int(np.prod(self.input_shape[leading:]))
         self.W = self.add_param(W, (num_inputs, num_units), name="W")
         if b is None:
             self.b = None
@@ -75,11 +87,13 @@ class DenseLayer(Layer):
                                     regularizable=False)
 
     def get_output_shape_for(self, input_shape):
-        return input_shape[:self.num_leading_axes] + (self.num_units,)
+        leading = _leading_axes(self.num_leading_axes, len(input_shape))
+        return tuple(input_shape[:leading]) + (self.num_units,)
 
     def get_output_for(self, input, **kwargs):
-        if input.ndim > self.num_leading_axes + 1:
-            input = input.flatten(self.num_leading_axes + 1)
+        leading = _leading_axes(self.num_leading_axes, input.ndim)
+        if input.ndim > leading + 1:
+            input = input.flatten(leading + 1)
         activation = T.dot(input, self.W)
         if self.b is not None:
             activation = activation + self.b
@@ -127,6 +141,7 @@ class NINLayer(Layer):
         super(NINLayer, self).__init__(incoming, **kwargs)
         self.nonlinearity = (nonlinearities.identity if nonlinearity is None
                              else nonlinearity)
+        _check_positive_int(self, num_units, 'num_units')
         self.num_units = num_units
         self.untie_biases = untie_biases
         if len(self.input_shape) < 2 or self.input_shape[1] is None:

@@ -1,2 +1,255 @@
+"""
+Layers that add noise during training, for regularization: dropout and
+Gaussian noise. Passing ``deterministic=True`` to
+:func:`lasagne.layers.get_output` switches the noise off.
+"""
+import numbers
+
+import theano.tensor as T
+from theano.sandbox.rng_mrg import MRG_RandomStreams as RandomStreams
+
+from ..random import get_rng
+from ..utils import int_types
+from .base import Layer, _describe
+
+
 __all__ = [
+    "DropoutLayer",
+    "dropout",
+    "dropout_channels",
+    "spatial_dropout",
+    "dropout_locations",
+    "GaussianNoiseLayer",
 ]
+
+
+def _random_streams():
+    """Theano random streams seeded from :func:`lasagne.random.get_rng`, so
+    that seeding Lasagne's generator makes the noise reproducible."""
+    return RandomStreams(get_rng().randint(1, 2147462579))
+
+
+class DropoutLayer(Layer):
+    """Dropout [1]_: a layer that sets each input element to zero with
+    probability `p` during training.
+
+    Parameters
+    ----------
+    incoming : a :class:`Layer` instance or a tuple
+        The layer feeding into this layer, or the expected input shape.
+    p : float or Theano scalar
+        The probability of dropping an element, in ``[0, 1)``.
+    rescale : bool
+        If True (the default), the kept elements are divided by ``1 - p``
+        so that the expected output equals the input, and the layer can be
+        left out (``deterministic=True``) at test time.
+    shared_axes : tuple of int
+        Axes along which the same elements are dropped: the mask has size 1
+        there and is broadcast. E.g. ``(2, 3)`` for 2-D feature maps of
+        shape ``(batch, channels, rows, columns)`` drops whole channels.
+
+    Notes
+    -----
+    During training the output is ``input * mask / (1 - p)`` (without the
+    division if `rescale` is False), with a fresh mask of independent
+    Bernoulli variables, each 1 with probability ``1 - p``, for every
+    evaluation. With ``deterministic=True`` (passed to
+    :func:`lasagne.layers.get_output`) the layer passes its input through
+    unchanged. The noise is drawn from streams seeded by
+    :func:`lasagne.random.get_rng` when the layer is created.
+
+    See Also
+    --------
+    dropout_channels, spatial_dropout, dropout_locations : shortcuts for
+        common `shared_axes`
+
+    References
+    ----------
+    .. [1] Srivastava, N., Hinton, G., Krizhevsky, A., Sutskever, I., and
+       Salakhutdinov, R. (2014): Dropout: A Simple Way to Prevent Neural
+       Networks from Overfitting. Journal of Machine Learning Research,
+       15, 1929-1958.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lasagne.layers import InputLayer, DropoutLayer, get_output
+    >>> l_in = InputLayer((None, 4))
+    >>> l_drop = DropoutLayer(l_in, p=0.25)
+    >>> x = np.ones((2, 4))
+    >>> get_output(l_drop, x, deterministic=True).eval()
+    array([[1., 1., 1., 1.],
+           [1., 1., 1., 1.]])
+    """
+
+    def __init__(self, incoming, p=0.5, rescale=True, shared_axes=(),
+                 **kwargs):
+        super(DropoutLayer, self).__init__(incoming, **kwargs)
+        if isinstance(p, numbers.Number) and not 0 <= p < 1:
+            raise ValueError("%s: p must be a probability in [0, 1), got %r"
+                             % (_describe(self), p))
+        self._srng = _random_streams()
+        self.p = p
+        self.rescale = rescale
+        self.shared_axes = tuple(shared_axes)
+        ndim = len(self.input_shape)
+        if any(not isinstance(a, int_types) or not -ndim <= a < ndim
+               for a in self.shared_axes):
+            raise ValueError("%s: shared_axes must be ints in [%d, %d) for "
+                             "the %d-dimensional input %r, got %r"
+                             % (_describe(self), -ndim, ndim, ndim,
+                                self.input_shape, shared_axes))
+
+    def get_output_for(self, input, deterministic=False, **kwargs):
+        if deterministic or (isinstance(self.p, numbers.Number) and
+                             self.p == 0):
+            return input
+        retain_prob = 1 - self.p
+        if self.rescale:
+            input = input / retain_prob
+        # A shape known at construction gives Theano a constant mask shape.
+        mask_shape = self.input_shape
+        if any(s is None for s in mask_shape):
+            mask_shape = input.shape
+        shared_axes = [a % input.ndim for a in self.shared_axes]
+        mask_shape = tuple(1 if axis in shared_axes else s
+                           for axis, s in enumerate(mask_shape))
+        mask = self._srng.binomial(mask_shape, p=retain_prob,
+                                   dtype=input.dtype)
+        if shared_axes:
+            mask = T.addbroadcast(mask, *shared_axes)
+        return input * mask
+
+
+dropout = DropoutLayer  # shortcut
+
+
+def dropout_channels(incoming, *args, **kwargs):
+    """A :class:`DropoutLayer` that drops whole channels: the mask is
+    shared over all axes after the second, e.g. over the rows and columns of
+    2-D feature maps ``(batch, channels, rows, columns)``.
+
+    Parameters
+    ----------
+    incoming : a :class:`Layer` instance or a tuple
+        The layer feeding into the dropout layer, or its output shape.
+    *args, **kwargs
+        Passed to :class:`DropoutLayer` (except `shared_axes`, which this
+        function sets).
+
+    Returns
+    -------
+    DropoutLayer
+
+    See Also
+    --------
+    spatial_dropout : the same function under the name used in [1]_
+
+    References
+    ----------
+    .. [1] Tompson, J., Goroshin, R., Jain, A., LeCun, Y., and Bregler, C.
+       (2015): Efficient Object Localization Using Convolutional Networks.
+       CVPR 2015. https://arxiv.org/abs/1411.4280
+
+    Examples
+    --------
+    >>> from lasagne.layers import InputLayer, dropout_channels
+    >>> dropout_channels(InputLayer((None, 16, 8, 8))).shared_axes
+    (2, 3)
+    """
+    ndim = len(getattr(incoming, 'output_shape', incoming))
+    kwargs['shared_axes'] = tuple(range(2, ndim))
+    return DropoutLayer(incoming, *args, **kwargs)
+
+
+def spatial_dropout(incoming, *args, **kwargs):
+    """Spatial dropout [1]_: the same as :func:`dropout_channels`, which
+    drops whole feature maps.
+
+    Parameters
+    ----------
+    incoming : a :class:`Layer` instance or a tuple
+        The layer feeding into the dropout layer, or its output shape.
+    *args, **kwargs
+        Passed to :class:`DropoutLayer` (except `shared_axes`).
+
+    Returns
+    -------
+    DropoutLayer
+
+    References
+    ----------
+    .. [1] Tompson, J., Goroshin, R., Jain, A., LeCun, Y., and Bregler, C.
+       (2015): Efficient Object Localization Using Convolutional Networks.
+       CVPR 2015. https://arxiv.org/abs/1411.4280
+    """
+    return dropout_channels(incoming, *args, **kwargs)
+
+
+def dropout_locations(incoming, *args, **kwargs):
+    """A :class:`DropoutLayer` that drops whole locations: the mask is
+    shared over the channel axis (the second), so all channels of a
+    position are dropped together.
+
+    Parameters
+    ----------
+    incoming : a :class:`Layer` instance or a tuple
+        The layer feeding into the dropout layer, or its output shape.
+    *args, **kwargs
+        Passed to :class:`DropoutLayer` (except `shared_axes`, which this
+        function sets).
+
+    Returns
+    -------
+    DropoutLayer
+
+    Examples
+    --------
+    >>> from lasagne.layers import InputLayer, dropout_locations
+    >>> dropout_locations(InputLayer((None, 16, 8, 8))).shared_axes
+    (1,)
+    """
+    kwargs['shared_axes'] = (1,)
+    return DropoutLayer(incoming, *args, **kwargs)
+
+
+class GaussianNoiseLayer(Layer):
+    """A layer that adds Gaussian noise of mean zero during training.
+
+    Parameters
+    ----------
+    incoming : a :class:`Layer` instance or a tuple
+        The layer feeding into this layer, or the expected input shape.
+    sigma : float or Theano scalar
+        The standard deviation of the noise (at least 0).
+
+    Notes
+    -----
+    During training the output is ``input + noise``, with independent
+    normal noise of standard deviation `sigma` drawn anew for every
+    evaluation. With ``deterministic=True`` (passed to
+    :func:`lasagne.layers.get_output`) the input passes unchanged.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lasagne.layers import InputLayer, GaussianNoiseLayer, get_output
+    >>> l_noise = GaussianNoiseLayer(InputLayer((None, 3)), sigma=0.5)
+    >>> get_output(l_noise, np.zeros((1, 3)), deterministic=True).eval()
+    array([[0., 0., 0.]])
+    """
+
+    def __init__(self, incoming, sigma=0.1, **kwargs):
+        super(GaussianNoiseLayer, self).__init__(incoming, **kwargs)
+        if isinstance(sigma, numbers.Number) and not sigma >= 0:
+            raise ValueError("%s: sigma must be at least 0, got %r"
+                             % (_describe(self), sigma))
+        self._srng = _random_streams()
+        self.sigma = sigma
+
+    def get_output_for(self, input, deterministic=False, **kwargs):
+        if deterministic or (isinstance(self.sigma, numbers.Number) and
+                             self.sigma == 0):
+            return input
+        return input + self._srng.normal(input.shape, avg=0.0,
+                                         std=self.sigma)

@@ -1,0 +1,195 @@
+import re
+
+import numpy as np
+import pytest
+import theano
+import theano.tensor as T
+
+import lasagne
+from lasagne.layers import (InputLayer, DropoutLayer, GaussianNoiseLayer,
+                            dropout, dropout_channels, spatial_dropout,
+                            dropout_locations, get_output)
+from lasagne.utils import floatX
+
+from .layer_checks import MODE
+
+
+@pytest.fixture
+def seeded():
+    """Seed Lasagne's generator, restoring numpy.random afterwards."""
+    lasagne.random.set_rng(np.random.RandomState(123))
+    yield
+    lasagne.random.set_rng(np.random)
+
+
+def run(layer, x, **kwargs):
+    """A compiled function of the layer's output, for input value x."""
+    l_in = layer.input_layer
+    f = theano.function([l_in.input_var], get_output(layer, **kwargs),
+                        mode=MODE)
+    return lambda: f(floatX(x))
+
+
+@pytest.mark.parametrize('cls, argument', [(DropoutLayer, 'p'),
+                                           (GaussianNoiseLayer, 'sigma')])
+@pytest.mark.parametrize('value', [0.5, 0])
+def test_deterministic_passes_input(cls, argument, value):
+    """No noise with deterministic=True, nor without noise to add."""
+    l_in = InputLayer((None, 3))
+    layer = cls(l_in, **{argument: value})
+    assert get_output(layer, deterministic=True) is l_in.input_var
+    assert (get_output(layer) is l_in.input_var) == (value == 0)
+
+
+class TestDropoutLayer(object):
+    def test_attributes(self):
+        layer = DropoutLayer((None, 3))
+        assert (layer.p, layer.rescale, layer.shared_axes) == (0.5, True, ())
+        layer = DropoutLayer((None, 3, 4), p=0.2, rescale=False,
+                             shared_axes=[2, 0])
+        assert (layer.p, layer.rescale, layer.shared_axes) == (0.2, False,
+                                                               (2, 0))
+        assert layer.output_shape == (None, 3, 4)
+        assert dropout is DropoutLayer
+
+    @pytest.mark.parametrize('p, rescale, kept', [(0.25, True, 4. / 3),
+                                                  (0.6, True, 2.5),
+                                                  (0.6, False, 1.)])
+    def test_mask(self, seeded, p, rescale, kept):
+        l_in = InputLayer((None, 40, 50))
+        f = run(DropoutLayer(l_in, p=p, rescale=rescale), np.ones((2, 40, 50)))
+        out = f()
+        # Kept elements are 1 / (1 - p) (or 1), dropped ones 0.
+        np.testing.assert_allclose(out[out != 0], kept, rtol=1e-6)
+        assert abs(np.mean(out == 0) - p) < 0.05
+        # Each evaluation draws a new mask.
+        assert np.any(f() != out)
+
+    def test_unknown_shape(self, seeded):
+        f = run(DropoutLayer(InputLayer((None, None)), p=0.5),
+                np.full((50, 40), 3.))
+        out = f()
+        assert out.shape == (50, 40)
+        assert set(np.unique(out)) == {0, 6}
+
+    @pytest.mark.parametrize('input_shape', [(None, 6, 7, 8), (4, 6, 7, 8)])
+    @pytest.mark.parametrize('shared_axes', [(2, 3), (-1, 1), (0,)])
+    def test_shared_axes(self, seeded, input_shape, shared_axes):
+        layer = DropoutLayer(InputLayer(input_shape), shared_axes=shared_axes)
+        out = run(layer, np.ones((4, 6, 7, 8)))()
+        axes = tuple(a % 4 for a in shared_axes)
+        # The mask is constant along the shared axes, random along others.
+        np.testing.assert_array_equal(out, np.broadcast_to(
+            out.max(axis=axes, keepdims=True), out.shape))
+        assert 0 < np.mean(out == 0) < 1
+
+    def test_symbolic_p(self, seeded):
+        p = theano.shared(floatX(0.5))
+        f = run(DropoutLayer(InputLayer((None, 100)), p=p),
+                np.ones((20, 100)))
+        assert set(np.unique(f())) == {0, 2}
+        p.set_value(floatX(0.))
+        np.testing.assert_array_equal(f(), np.ones((20, 100)))
+
+    def test_seeded_by_lasagne_rng(self):
+        outputs = []
+        for seed in (1, 1, 2):
+            lasagne.random.set_rng(np.random.RandomState(seed))
+            outputs.append(run(DropoutLayer(InputLayer((None, 30))),
+                               np.ones((10, 30)))())
+        lasagne.random.set_rng(np.random)
+        np.testing.assert_array_equal(outputs[0], outputs[1])
+        assert np.any(outputs[0] != outputs[2])
+
+    @pytest.mark.parametrize('p', [1, 1.5, -0.1])
+    def test_bad_p(self, p):
+        with pytest.raises(ValueError, match=r"DropoutLayer 'd': p must be a "
+                           r"probability in \[0, 1\), got %s" % p):
+            DropoutLayer((None, 3), p=p, name='d')
+
+    @pytest.mark.parametrize('shared_axes', [(2,), (-3,), (1.0,)])
+    def test_bad_shared_axes(self, shared_axes):
+        with pytest.raises(ValueError, match=r'DropoutLayer: shared_axes must '
+                           r'be ints in \[-2, 2\) for the 2-dimensional input '
+                           r'\(None, 3\), got %s'
+                           % re.escape(repr(shared_axes))):
+            DropoutLayer((None, 3), shared_axes=shared_axes)
+
+
+class TestDropoutShortcuts(object):
+    @pytest.mark.parametrize('shortcut', [dropout_channels, spatial_dropout])
+    @pytest.mark.parametrize('shape, axes', [((None, 3, 8, 8), (2, 3)),
+                                             ((None, 3, 8), (2,)),
+                                             ((None, 3, 4, 5, 6), (2, 3, 4))])
+    def test_channels(self, shortcut, shape, axes):
+        layer = shortcut(InputLayer(shape), p=0.2, rescale=False)
+        assert isinstance(layer, DropoutLayer)
+        assert layer.shared_axes == axes
+        assert (layer.p, layer.rescale) == (0.2, False)
+        # A shape works as well as a layer; positional arguments pass on.
+        assert shortcut(shape, 0.3).shared_axes == axes
+        assert shortcut(shape, 0.3).p == 0.3
+
+    def test_locations(self):
+        layer = dropout_locations(InputLayer((None, 3, 8, 8)), p=0.1)
+        assert isinstance(layer, DropoutLayer)
+        assert layer.shared_axes == (1,)
+        assert layer.p == 0.1
+        assert dropout_locations((None, 3, 8), 0.4).p == 0.4
+
+
+class TestGaussianNoiseLayer(object):
+    def test_attributes(self):
+        assert GaussianNoiseLayer((None, 3)).sigma == 0.1
+        layer = GaussianNoiseLayer((None, 3), sigma=0.5)
+        assert layer.sigma == 0.5
+        assert layer.output_shape == (None, 3)
+
+    def test_noise(self, seeded):
+        x = np.linspace(-1, 1, 100 * 50).reshape(100, 50)
+        f = run(GaussianNoiseLayer(InputLayer((None, 50)), sigma=0.5), x)
+        noise = f() - x
+        assert abs(noise.mean()) < 0.05
+        assert abs(noise.std() - 0.5) < 0.05
+        assert np.any(f() - x != noise)
+
+    def test_symbolic_sigma(self, seeded):
+        sigma = theano.shared(floatX(2.))
+        x = np.zeros((100, 50))
+        f = run(GaussianNoiseLayer(InputLayer((None, None)), sigma=sigma), x)
+        assert abs(f().std() - 2) < 0.1
+        sigma.set_value(floatX(0.))
+        np.testing.assert_array_equal(f(), x)
+
+    @pytest.mark.parametrize('sigma', [-0.1, float('nan')])
+    def test_bad_sigma(self, sigma):
+        with pytest.raises(ValueError, match='GaussianNoiseLayer: sigma must '
+                           'be at least 0, got %s' % sigma):
+            GaussianNoiseLayer((None, 3), sigma=sigma)
+
+
+def test_noise_graph_dtype():
+    """The noise keeps the input's float type (no upcast of float32)."""
+    x = T.ftensor3()
+    l_in = InputLayer((None, 3, 4), input_var=x)
+    for layer in (DropoutLayer(l_in), GaussianNoiseLayer(l_in)):
+        out = get_output(layer)
+        assert out.ndim == 3
+        if theano.config.floatX == 'float32':
+            assert out.dtype == 'float32'
+
+
+def test_compiled(seeded):
+    """The noise layers in the default compile mode, which runs Theano's C
+    implementations (the other tests use the Python ones)."""
+    l_in = InputLayer((None, 3, 40, 50))
+    l_drop = dropout_channels(l_in, p=0.5)
+    l_noise = GaussianNoiseLayer(l_in, sigma=0.5)
+    f = theano.function([l_in.input_var], get_output([l_drop, l_noise]))
+    x = floatX(np.ones((4, 3, 40, 50)))
+    dropped, noisy = f(x)
+    kept = dropped[:, :, :1, :1]
+    assert set(np.unique(kept)) == {0, 2}
+    np.testing.assert_array_equal(dropped, np.broadcast_to(kept, x.shape))
+    assert abs((noisy - x).mean()) < 0.05
+    assert abs((noisy - x).std() - 0.5) < 0.05
