@@ -1,2 +1,651 @@
+"""
+Pooling and upscaling layers.
+"""
+import theano.tensor as T
+from theano.tensor.signal.pool import pool_2d, pool_3d
+
+from ..utils import int_types
+from .base import Layer, _check_positive_int, _describe
+from .conv import _check_spatial_dims, _int_tuple, _spatial_words
+
+
 __all__ = [
+    "MaxPool1DLayer",
+    "MaxPool2DLayer",
+    "MaxPool3DLayer",
+    "Pool1DLayer",
+    "Pool2DLayer",
+    "Pool3DLayer",
+    "Upscale1DLayer",
+    "Upscale2DLayer",
+    "Upscale3DLayer",
+    "GlobalPoolLayer",
+    "FeaturePoolLayer",
+    "FeatureWTALayer",
+    "SpatialPyramidPoolingLayer",
 ]
+
+_POOL_MODES = ('max', 'sum', 'average_inc_pad', 'average_exc_pad')
+
+
+def pool_output_length(input_length, pool_size, stride, pad, ignore_border):
+    """The output length of a pooling operation along one axis.
+
+    Parameters
+    ----------
+    input_length : int or None
+        The input length; None if unknown.
+    pool_size : int or None
+        The length of the pooling windows; None if unknown.
+    stride : int
+        The distance between the starts of adjacent windows.
+    pad : int
+        The zero padding at each end of the input (only with
+        `ignore_border`).
+    ignore_border : bool
+        True: only windows that lie inside the (padded) input count. False:
+        a partial window at the end counts too, as in Theano's pooling.
+
+    Returns
+    -------
+    int or None
+        With `ignore_border`: ``(input_length + 2 * pad - pool_size) //
+        stride + 1``. Without: ``ceil(input_length / stride)`` if ``stride
+        >= pool_size``, else ``max(0, ceil((input_length - pool_size) /
+        stride)) + 1``. None if `input_length` or `pool_size` is None.
+    """
+    if input_length is None or pool_size is None:
+        return None
+    if ignore_border:
+        return (input_length + 2 * pad - pool_size) // stride + 1
+    if pad:
+        raise ValueError("pool_output_length: padding needs "
+                         "ignore_border=True")
+    if stride >= pool_size:
+        return (input_length + stride - 1) // stride
+    return max(0, (input_length - pool_size + stride - 1) // stride) + 1
+
+
+def _check_pool_mode(layer, mode):
+    if mode not in _POOL_MODES:
+        raise ValueError("%s: mode must be one of %s, got %r"
+                         % (_describe(layer), ', '.join(map(repr,
+                                                            _POOL_MODES)),
+                            mode))
+
+
+def _pool_args(layer, pool_size, stride, pad, n):
+    """Validated `pool_size`, `stride` (the pool size if None) and `pad` of
+    a pooling layer in `n` dimensions."""
+    _check_spatial_dims(layer, n)
+    pool_size = _int_tuple(layer, pool_size, n, 'pool_size', 1)
+    stride = (pool_size if stride is None
+              else _int_tuple(layer, stride, n, 'stride', 1))
+    pad = _int_tuple(layer, pad, n, 'pad', 0)
+    if any(p >= size for p, size in zip(pad, pool_size)):
+        raise ValueError("%s: pad=%r must be smaller than pool_size=%r"
+                         % (_describe(layer), pad, pool_size))
+    return pool_size, stride, pad
+
+
+class _PoolLayer(Layer):
+    """Pooling over the `n` trailing axes of the input with Theano's
+    pooling operation."""
+
+    def __init__(self, incoming, pool_size, stride, pad, ignore_border,
+                 mode, n, **kwargs):
+        super(_PoolLayer, self).__init__(incoming, **kwargs)
+        self.pool_size, self.stride, self.pad = _pool_args(
+            self, pool_size, stride, pad, n)
+        if not ignore_border and any(self.pad):
+            raise ValueError("%s: pad=%r needs ignore_border=True"
+                             % (_describe(self), self.pad))
+        self.ignore_border = ignore_border
+        _check_pool_mode(self, mode)
+        self.mode = mode
+
+    def get_output_shape_for(self, input_shape):
+        return (tuple(input_shape[:2]) +
+                tuple(pool_output_length(length, size, stride, pad,
+                                         self.ignore_border)
+                      for length, size, stride, pad
+                      in zip(input_shape[2:], self.pool_size, self.stride,
+                             self.pad)))
+
+    def get_output_for(self, input, **kwargs):
+        n = len(self.pool_size)
+        if n == 1:
+            # Theano pools two or three axes: add a second one of size one
+            pooled = pool_2d(T.shape_padright(input, 1),
+                             ws=self.pool_size + (1,),
+                             stride=self.stride + (1,), pad=self.pad + (0,),
+                             ignore_border=self.ignore_border,
+                             mode=self.mode)
+            return pooled[:, :, :, 0]
+        pool = pool_2d if n == 2 else pool_3d
+        return pool(input, ws=self.pool_size, stride=self.stride,
+                    pad=self.pad, ignore_border=self.ignore_border,
+                    mode=self.mode)
+
+
+_POOL_DOC = """{n}-D pooling layer.
+
+    Pools each channel over windows of the {axes} of the input,
+    of shape ``(batch_size, num_channels, {spatial})``.{max_note}
+
+    Parameters
+    ----------
+    incoming : a :class:`Layer` instance or a tuple
+        The layer feeding into this layer, or the expected input shape.
+    pool_size : int or iterable of {ints}
+        The window size along each spatial axis; an int for all.
+    stride : int, iterable of {ints} or None
+        The distance between the starts of adjacent windows; None (the
+        default) for the pool size, i.e. windows that do not overlap.
+    pad : int or iterable of {ints}
+        The padding at both ends of each spatial axis, smaller than the pool
+        size (only with `ignore_border`). Padded positions do not count for
+        max pooling.
+    ignore_border : bool
+        True: only windows that lie inside the (padded) input count. False:
+        a partial window at the end counts too.{mode_doc}
+    **kwargs
+        Any additional keyword arguments are passed to :class:`Layer`.
+
+    Notes
+    -----
+    Along each spatial axis, the output length is ``(input_length + 2 * pad
+    - pool_size) // stride + 1`` with `ignore_border`; see
+    :func:`pool_output_length` for the other case.
+
+    Examples
+    --------
+    >>> from lasagne.layers import InputLayer, {name}
+    >>> l_in = InputLayer((None, 3, {example_in}))
+    >>> {name}(l_in, pool_size=2).output_shape
+    (None, 3, {example_out})
+    """
+
+_MODE_DOC = """
+    mode : {'max', 'average_inc_pad', 'average_exc_pad', 'sum'}
+        The pooling function: the maximum, the mean including padded
+        positions, the mean excluding them, or the sum."""
+
+
+def _pool_doc(n, name, max_only):
+    sizes = ('6', '8', '10')[-n:]
+    return _POOL_DOC.format(
+        name=name, **_spatial_words(n),
+        max_note=(" Each output element is the maximum of its window."
+                  if max_only else ""),
+        mode_doc="" if max_only else _MODE_DOC,
+        example_in=', '.join(sizes),
+        example_out=', '.join(str(int(s) // 2) for s in sizes))
+
+
+class Pool1DLayer(_PoolLayer):
+    __doc__ = _pool_doc(1, 'Pool1DLayer', False)
+
+    def __init__(self, incoming, pool_size, stride=None, pad=0,
+                 ignore_border=True, mode='max', **kwargs):
+        super(Pool1DLayer, self).__init__(incoming, pool_size, stride, pad,
+                                          ignore_border, mode, n=1, **kwargs)
+
+
+class Pool2DLayer(_PoolLayer):
+    __doc__ = _pool_doc(2, 'Pool2DLayer', False)
+
+    def __init__(self, incoming, pool_size, stride=None, pad=(0, 0),
+                 ignore_border=True, mode='max', **kwargs):
+        super(Pool2DLayer, self).__init__(incoming, pool_size, stride, pad,
+                                          ignore_border, mode, n=2, **kwargs)
+
+
+class Pool3DLayer(_PoolLayer):
+    __doc__ = _pool_doc(3, 'Pool3DLayer', False)
+
+    def __init__(self, incoming, pool_size, stride=None, pad=(0, 0, 0),
+                 ignore_border=True, mode='max', **kwargs):
+        super(Pool3DLayer, self).__init__(incoming, pool_size, stride, pad,
+                                          ignore_border, mode, n=3, **kwargs)
+
+
+class MaxPool1DLayer(Pool1DLayer):
+    __doc__ = _pool_doc(1, 'MaxPool1DLayer', True)
+
+    def __init__(self, incoming, pool_size, stride=None, pad=0,
+                 ignore_border=True, **kwargs):
+        super(MaxPool1DLayer, self).__init__(incoming, pool_size, stride, pad,
+                                             ignore_border, mode='max',
+                                             **kwargs)
+
+
+class MaxPool2DLayer(Pool2DLayer):
+    __doc__ = _pool_doc(2, 'MaxPool2DLayer', True)
+
+    def __init__(self, incoming, pool_size, stride=None, pad=(0, 0),
+                 ignore_border=True, **kwargs):
+        super(MaxPool2DLayer, self).__init__(incoming, pool_size, stride, pad,
+                                             ignore_border, mode='max',
+                                             **kwargs)
+
+
+class MaxPool3DLayer(Pool3DLayer):
+    __doc__ = _pool_doc(3, 'MaxPool3DLayer', True)
+
+    def __init__(self, incoming, pool_size, stride=None, pad=(0, 0, 0),
+                 ignore_border=True, **kwargs):
+        super(MaxPool3DLayer, self).__init__(incoming, pool_size, stride, pad,
+                                             ignore_border, mode='max',
+                                             **kwargs)
+
+
+class _UpscaleLayer(Layer):
+    """Upscaling of the `_n` trailing axes of the input."""
+
+    _n = None
+
+    def __init__(self, incoming, scale_factor, mode='repeat', **kwargs):
+        super(_UpscaleLayer, self).__init__(incoming, **kwargs)
+        _check_spatial_dims(self, self._n)
+        self.scale_factor = _int_tuple(self, scale_factor, self._n,
+                                       'scale_factor', 1)
+        if mode not in ('repeat', 'dilate'):
+            raise ValueError("%s: mode must be 'repeat' or 'dilate', got %r"
+                             % (_describe(self), mode))
+        self.mode = mode
+
+    def get_output_shape_for(self, input_shape):
+        return tuple(input_shape[:2]) + tuple(
+            None if length is None else length * factor
+            for length, factor in zip(input_shape[2:], self.scale_factor))
+
+    def get_output_for(self, input, **kwargs):
+        if self.mode == 'repeat':
+            for axis, factor in enumerate(self.scale_factor, 2):
+                if factor > 1:
+                    input = T.extra_ops.repeat(input, factor, axis)
+            return input
+        if all(factor == 1 for factor in self.scale_factor):
+            return input
+        upscaled = T.zeros(self.get_output_shape_for(input.shape),
+                           dtype=input.dtype)
+        every = tuple(slice(None, None, factor)
+                      for factor in self.scale_factor)
+        return T.set_subtensor(upscaled[(slice(None),) * 2 + every], input)
+
+
+_UPSCALE_DOC = """{n}-D upscaling layer.
+
+    Enlarges the {axes} of the input, of shape ``(batch_size,
+    num_channels, {spatial})``, by integer factors.
+
+    Parameters
+    ----------
+    incoming : a :class:`Layer` instance or a tuple
+        The layer feeding into this layer, or the expected input shape.
+    scale_factor : int or iterable of {ints}
+        The factor along each spatial axis, at least 1; an int for all.
+    mode : {{'repeat', 'dilate'}}
+        ``'repeat'``: each input element is repeated `scale_factor` times
+        along each axis (nearest-neighbour upscaling). ``'dilate'``: each
+        input element is followed by ``scale_factor - 1`` zeros along each
+        axis.
+    **kwargs
+        Any additional keyword arguments are passed to :class:`Layer`.
+
+    Notes
+    -----
+    Along each spatial axis, the output length is ``input_length *
+    scale_factor``.
+
+    Examples
+    --------
+    >>> from lasagne.layers import InputLayer, {name}
+    >>> l_in = InputLayer((None, 3, {example_in}))
+    >>> {name}(l_in, scale_factor=2).output_shape
+    (None, 3, {example_out})
+    """
+
+
+def _upscale_doc(n, name):
+    sizes = (2, 3, 4)[-n:]
+    return _UPSCALE_DOC.format(
+        name=name, **_spatial_words(n),
+        example_in=', '.join(str(s) for s in sizes),
+        example_out=', '.join(str(2 * s) for s in sizes))
+
+
+class Upscale1DLayer(_UpscaleLayer):
+    __doc__ = _upscale_doc(1, 'Upscale1DLayer')
+    _n = 1
+
+
+class Upscale2DLayer(_UpscaleLayer):
+    __doc__ = _upscale_doc(2, 'Upscale2DLayer')
+    _n = 2
+
+
+class Upscale3DLayer(_UpscaleLayer):
+    __doc__ = _upscale_doc(3, 'Upscale3DLayer')
+    _n = 3
+
+
+class GlobalPoolLayer(Layer):
+    """Global pooling layer: pools each channel over all of its positions.
+
+    Parameters
+    ----------
+    incoming : a :class:`Layer` instance or a tuple
+        The layer feeding into this layer, or the expected input shape
+        ``(batch_size, num_channels, ...)`` with at least one axis after the
+        channels.
+    pool_function : callable
+        The pooling function, called as ``pool_function(x, axis=2)`` on the
+        input with its trailing axes flattened into one; e.g.
+        :func:`theano.tensor.mean` (the default), :func:`theano.tensor.max`
+        or :func:`theano.tensor.sum`.
+    **kwargs
+        Any additional keyword arguments are passed to :class:`Layer`.
+
+    Notes
+    -----
+    The output shape is ``(batch_size, num_channels)``.
+
+    Examples
+    --------
+    >>> from lasagne.layers import InputLayer, GlobalPoolLayer
+    >>> GlobalPoolLayer(InputLayer((None, 16, 8, 8))).output_shape
+    (None, 16)
+    """
+
+    def __init__(self, incoming, pool_function=T.mean, **kwargs):
+        super(GlobalPoolLayer, self).__init__(incoming, **kwargs)
+        if len(self.input_shape) < 3:
+            raise ValueError("%s: expected an input with at least one axis "
+                             "after the batch and channel axes, got input "
+                             "shape %r" % (_describe(self), self.input_shape))
+        self.pool_function = pool_function
+
+    def get_output_shape_for(self, input_shape):
+        return tuple(input_shape[:2])
+
+    def get_output_for(self, input, **kwargs):
+        return self.pool_function(input.flatten(3), axis=2)
+
+
+def _feature_groups(layer, pool_size, axis):
+    """Validate the arguments of a feature pooling layer; return `axis` as a
+    non-negative index."""
+    _check_positive_int(layer, pool_size, 'pool_size')
+    ndim = len(layer.input_shape)
+    if not isinstance(axis, int_types) or not -ndim <= axis < ndim:
+        raise ValueError("%s: axis must be an int in [%d, %d) for the input "
+                         "shape %r, got %r" % (_describe(layer), -ndim, ndim,
+                                               layer.input_shape, axis))
+    axis %= ndim
+    num_features = layer.input_shape[axis]
+    if num_features is not None and num_features % pool_size:
+        raise ValueError("%s: the number of input features along axis %d "
+                         "(%d) is not a multiple of pool_size=%d"
+                         % (_describe(layer), axis, num_features, pool_size))
+    return axis
+
+
+def _split_features(input, axis, pool_size):
+    """`input` with its `axis` split into (groups, pool_size)."""
+    shape = [input.shape[i] for i in range(input.ndim)]
+    shape[axis:axis + 1] = [shape[axis] // pool_size, pool_size]
+    return input.reshape(shape, ndim=input.ndim + 1)
+
+
+class FeaturePoolLayer(Layer):
+    """Feature pooling layer: pools groups of adjacent features.
+
+    Splits the features along `axis` into groups of `pool_size` consecutive
+    ones and replaces each group by the result of `pool_function`. With
+    the maximum, on the output of a linear layer, this is a maxout layer
+    [1]_.
+
+    Parameters
+    ----------
+    incoming : a :class:`Layer` instance or a tuple
+        The layer feeding into this layer, or the expected input shape.
+    pool_size : int
+        The number of features per group; must divide their number.
+    axis : int
+        The axis along which to pool; 1 (the default) is the channel axis.
+    pool_function : callable
+        The pooling function, called as ``pool_function(x, axis=axis + 1)``
+        on the input with `axis` split into (groups, `pool_size`);
+        :func:`theano.tensor.max` by default.
+    **kwargs
+        Any additional keyword arguments are passed to :class:`Layer`.
+
+    Notes
+    -----
+    The output shape is the input shape with the size along `axis` divided
+    by `pool_size`.
+
+    References
+    ----------
+    .. [1] Goodfellow, I. J., Warde-Farley, D., Mirza, M., Courville, A.,
+       Bengio, Y. (2013): Maxout Networks. ICML 2013.
+       https://arxiv.org/abs/1302.4389
+
+    Examples
+    --------
+    >>> from lasagne.layers import InputLayer, DenseLayer, FeaturePoolLayer
+    >>> l_dense = DenseLayer(InputLayer((None, 10)), 60, nonlinearity=None)
+    >>> FeaturePoolLayer(l_dense, pool_size=3).output_shape
+    (None, 20)
+    """
+
+    def __init__(self, incoming, pool_size, axis=1, pool_function=T.max,
+                 **kwargs):
+        super(FeaturePoolLayer, self).__init__(incoming, **kwargs)
+        self._axis = _feature_groups(self, pool_size, axis)
+        self.pool_size = pool_size
+        self.axis = axis
+        self.pool_function = pool_function
+
+    def get_output_shape_for(self, input_shape):
+        shape = list(input_shape)
+        if shape[self._axis] is not None:
+            shape[self._axis] //= self.pool_size
+        return tuple(shape)
+
+    def get_output_for(self, input, **kwargs):
+        groups = _split_features(input, self._axis, self.pool_size)
+        return self.pool_function(groups, axis=self._axis + 1)
+
+
+class FeatureWTALayer(Layer):
+    """Feature winner-take-all layer.
+
+    Splits the features along `axis` into groups of `pool_size` consecutive
+    ones, keeps the largest of each group (the first one on ties) and sets
+    the others to zero [1]_.
+
+    Parameters
+    ----------
+    incoming : a :class:`Layer` instance or a tuple
+        The layer feeding into this layer, or the expected input shape.
+    pool_size : int
+        The number of features per group; must divide their number.
+    axis : int
+        The axis along which to group features; 1 (the default) is the
+        channel axis.
+    **kwargs
+        Any additional keyword arguments are passed to :class:`Layer`.
+
+    Notes
+    -----
+    The output shape is the input shape.
+
+    References
+    ----------
+    .. [1] Srivastava, R. K., Masci, J., Kazerounian, S., Gomez, F.,
+       Schmidhuber, J. (2013): Compete to Compute. NIPS 2013.
+
+    Examples
+    --------
+    >>> from lasagne.layers import InputLayer, FeatureWTALayer
+    >>> FeatureWTALayer(InputLayer((None, 6, 4)), pool_size=3).output_shape
+    (None, 6, 4)
+    """
+
+    def __init__(self, incoming, pool_size, axis=1, **kwargs):
+        super(FeatureWTALayer, self).__init__(incoming, **kwargs)
+        self._axis = _feature_groups(self, pool_size, axis)
+        self.pool_size = pool_size
+        self.axis = axis
+
+    def get_output_for(self, input, **kwargs):
+        groups = _split_features(input, self._axis, self.pool_size)
+        winners = T.argmax(groups, axis=self._axis + 1, keepdims=True)
+        pattern = ['x'] * groups.ndim
+        pattern[self._axis + 1] = 0
+        positions = T.arange(self.pool_size).dimshuffle(pattern)
+        mask = T.eq(winners, positions).reshape(input.shape)
+        return input * mask
+
+
+def _spp_args(layer, pool_dims, mode, kaiming):
+    """Validate the arguments of a spatial pyramid pooling layer; `kaiming`
+    tells if it lays out its bins as He et al. (2014) do."""
+    _check_spatial_dims(layer, 2)
+    if not pool_dims or not all(isinstance(d, int_types) and d > 0
+                                for d in pool_dims):
+        raise ValueError("%s: pool_dims must be a non-empty list of positive "
+                         "ints, got %r" % (_describe(layer), pool_dims))
+    _check_pool_mode(layer, mode)
+    if kaiming and any(size is not None and size < max(pool_dims)
+                       for size in layer.input_shape[2:]):
+        raise ValueError("%s: the bins of He et al. need at least %d "
+                         "positions along each spatial axis, got input shape "
+                         "%r" % (_describe(layer), max(pool_dims),
+                                 layer.input_shape))
+
+
+def _kaiming_windows(sizes, bins):
+    """Window sizes and strides of the pooling of He et al. (2014), which
+    gives at least `bins` windows per axis: ``ceil(size / bins)`` and
+    ``floor(size / bins)``."""
+    windows = tuple((size + bins - 1) // bins for size in sizes)
+    strides = tuple(size // bins for size in sizes)
+    return windows, strides
+
+
+def _spp_sizes(layer, input):
+    """The spatial input size, as ints where known beforehand."""
+    return tuple(symbolic if known is None else known
+                 for known, symbolic in zip(layer.input_shape[2:],
+                                            input.shape[2:]))
+
+
+def _spp_output_shape(layer, input_shape):
+    return tuple(input_shape[:2]) + (sum(d * d for d in layer.pool_dims),)
+
+
+_REDUCTIONS = {'max': T.max, 'sum': T.sum, 'average_inc_pad': T.mean,
+               'average_exc_pad': T.mean}
+
+
+def _adaptive_pool(x, axis, length, bins, reduction):
+    """Pool axis `axis` of `x`, of length `length`, into `bins` bins; bin
+    ``i`` spans ``[floor(i * length / bins), ceil((i + 1) * length /
+    bins))``."""
+    parts = []
+    for i in range(bins):
+        start = (i * length) // bins
+        stop = ((i + 1) * length + bins - 1) // bins
+        index = [slice(None)] * x.ndim
+        index[axis] = slice(start, stop)
+        parts.append(reduction(x[tuple(index)], axis=axis, keepdims=True))
+    return T.concatenate(parts, axis=axis)
+
+
+class SpatialPyramidPoolingLayer(Layer):
+    """Spatial pyramid pooling layer [1]_.
+
+    Pools each channel of a 2-D input into a fixed number of bins at
+    several scales: for each ``d`` in `pool_dims`, the input is divided into
+    ``d`` by ``d`` bins and each bin is pooled. The results are flattened
+    and concatenated, so that the output size does not depend on the input
+    size. Placed between the convolutional and the dense part of a network,
+    it lets the network take inputs of any size, and is more robust to
+    deformations than a single global pooling.
+
+    Parameters
+    ----------
+    incoming : a :class:`Layer` instance or a tuple
+        The layer feeding into this layer, or the expected input shape
+        ``(batch_size, num_channels, input_rows, input_columns)``; the
+        spatial size may be None (variable).
+    pool_dims : list of int
+        The number of bins along each spatial axis, for each pyramid level.
+    mode : {'max', 'average_inc_pad', 'average_exc_pad', 'sum'}
+        The pooling function; the two averages are the same here as no
+        padding is involved.
+    implementation : {'fast', 'kaiming'}
+        How the bins are laid out along an axis of length ``a`` for ``d``
+        bins. ``'fast'`` (the default): bin ``i`` spans ``[floor(i * a /
+        d), ceil((i + 1) * a / d))``, which covers the input evenly for any
+        ``a``. ``'kaiming'``: as in [1]_, windows of ``ceil(a / d)``
+        positions starting every ``floor(a / d)`` positions (the first
+        ``d`` of them), which needs ``a >= d`` and may leave the last
+        positions out.
+    **kwargs
+        Any additional keyword arguments are passed to :class:`Layer`.
+
+    Notes
+    -----
+    The output shape is ``(batch_size, num_channels, sum(d * d for d in
+    pool_dims))``; the bins of each level come one row after another.
+
+    References
+    ----------
+    .. [1] He, K., Zhang, X., Ren, S., Sun, J. (2014): Spatial Pyramid
+       Pooling in Deep Convolutional Networks for Visual Recognition.
+       ECCV 2014. https://arxiv.org/abs/1406.4729
+
+    Examples
+    --------
+    >>> from lasagne.layers import InputLayer, SpatialPyramidPoolingLayer
+    >>> l_in = InputLayer((None, 16, None, None))
+    >>> SpatialPyramidPoolingLayer(l_in, pool_dims=[4, 2, 1]).output_shape
+    (None, 16, 21)
+    """
+
+    def __init__(self, incoming, pool_dims=[4, 2, 1], mode='max',
+                 implementation='fast', **kwargs):
+        super(SpatialPyramidPoolingLayer, self).__init__(incoming, **kwargs)
+        if implementation not in ('fast', 'kaiming'):
+            raise ValueError("%s: implementation must be 'fast' or 'kaiming', "
+                             "got %r" % (_describe(self), implementation))
+        _spp_args(self, pool_dims, mode, implementation == 'kaiming')
+        self.pool_dims = pool_dims
+        self.mode = mode
+        self.implementation = implementation
+
+    def get_output_shape_for(self, input_shape):
+        return _spp_output_shape(self, input_shape)
+
+    def get_output_for(self, input, **kwargs):
+        sizes = _spp_sizes(self, input)
+        levels = []
+        for bins in self.pool_dims:
+            if self.implementation == 'kaiming':
+                windows, strides = _kaiming_windows(sizes, bins)
+                # as a vector: Theano's pool_2d cannot check symbolic tuples
+                pooled = pool_2d(input, ws=T.as_tensor_variable(windows),
+                                 stride=T.as_tensor_variable(strides),
+                                 ignore_border=True, mode=self.mode)
+                pooled = pooled[:, :, :bins, :bins]
+            else:
+                reduction = _REDUCTIONS[self.mode]
+                pooled = _adaptive_pool(input, 2, sizes[0], bins, reduction)
+                pooled = _adaptive_pool(pooled, 3, sizes[1], bins, reduction)
+            levels.append(pooled.flatten(3))
+        return T.concatenate(levels, axis=2)

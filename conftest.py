@@ -1,0 +1,21 @@
+"""pytest configuration of the repository.
+
+The GPU-only modules raise an ImportError where their backend is missing
+(always, for cuda_convnet); pytest's doctest collection, which imports every
+module, skips them there instead of failing. Their behaviour on such
+machines is tested in lasagne/tests/layers.
+"""
+import importlib
+
+
+def _unimportable(name):
+    try:
+        importlib.import_module('lasagne.layers.' + name)
+    except ImportError:
+        return True
+    return False
+
+
+collect_ignore = ['lasagne/layers/%s.py' % name
+                  for name in ('dnn', 'corrmm', 'cuda_convnet')
+                  if _unimportable(name)]

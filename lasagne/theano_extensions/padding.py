@@ -1,0 +1,70 @@
+"""
+Constant padding of Theano tensors.
+"""
+import theano.tensor as T
+
+from ..utils import int_types
+
+
+def _pad_pairs(width, num_axes):
+    """Turn a padding `width` into one ``(before, after)`` pair per padded
+    axis."""
+    widths = [width] * num_axes if isinstance(width, int_types) else width
+    pairs = [(w, w) if isinstance(w, int_types) else tuple(w) for w in widths]
+    if len(pairs) > num_axes:
+        raise ValueError("pad: got a padding width for %d axes, but the "
+                         "input only has %d axes after the first batch_ndim"
+                         % (len(pairs), num_axes))
+    if any(len(pair) != 2 or min(pair) < 0 for pair in pairs):
+        raise ValueError("pad: padding widths must be non-negative ints or "
+                         "pairs of them, got %r" % (width,))
+    return pairs
+
+
+def pad(x, width, val=0, batch_ndim=1):
+    """Pad a tensor with a constant value.
+
+    Parameters
+    ----------
+    x : Theano tensor
+        The tensor to pad.
+    width : int, iterable of int, or iterable of pairs of int
+        How much to pad the axes after the first `batch_ndim` ones. An int
+        pads every one of them by that amount at the beginning and at the
+        end. An iterable gives the padding of each axis in turn (the
+        remaining axes are not padded): an int pads both ends of its axis
+        equally, a pair ``(before, after)`` pads them separately.
+    val : scalar
+        The value to pad with.
+    batch_ndim : int
+        The number of leading axes that are not padded.
+
+    Returns
+    -------
+    Theano tensor
+        A tensor of the dtype of `x`, larger by ``before + after`` along
+        each padded axis, holding `x` with the padding around it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import theano.tensor as T
+    >>> from lasagne.theano_extensions.padding import pad
+    >>> x = T.matrix('x')
+    >>> pad(x, [(0, 2)], val=-1).eval({x: np.ones((1, 2))})
+    array([[ 1.,  1., -1., -1.]])
+    """
+    x = T.as_tensor_variable(x)
+    pairs = _pad_pairs(width, x.ndim - batch_ndim)
+    fill = T.cast(val, x.dtype)
+    # Blocks of `val` are concatenated to the sides: Theano 1.0.5 loops
+    # forever optimizing the gradient of set_subtensor into a larger tensor.
+    for axis, (before, after) in enumerate(pairs, batch_ndim):
+        if before == after == 0:
+            continue
+        shape = [x.shape[i] for i in range(x.ndim)]
+        shape[axis] = before
+        start = T.alloc(fill, *shape)
+        shape[axis] = after
+        x = T.concatenate([start, x, T.alloc(fill, *shape)], axis=axis)
+    return x
