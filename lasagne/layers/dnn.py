@@ -11,12 +11,15 @@ code can fall back to the portable layers::
     except ImportError:
         from lasagne.layers import Conv2DLayer as ConvLayer
 """
+import warnings
+
 import theano.tensor as T
 from theano import gpuarray
 
 from .. import init
 from .. import nonlinearities
 from .base import Layer, _describe
+from .normalization import BatchNormLayer, batch_norm
 from .conv import (_KWARGS, _NUM_GROUPS, BaseConvLayer, _border_mode,
                    _conv_doc, _spatial_words)
 from .pool import (_PoolLayer, _kaiming_windows, _spp_args, _spp_output_shape,
@@ -261,10 +264,6 @@ class SpatialPyramidPoolingDNNLayer(Layer):
 # Batch normalization: BatchNormLayer builds on T.nnet.bn, which Theano's
 # optimizer hands to cuDNN by itself, so the cuDNN-specific versions have
 # become aliases.
-import warnings  # noqa: E402
-
-from .normalization import BatchNormLayer, batch_norm  # noqa: E402
-
 _BATCH_NORM_REMOVAL = "Lasagne 0.3"
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import theano
 import theano.tensor as T
 from theano import gof
+from theano.gof.opt import copy_stack_trace
 from theano.tensor.elemwise import DimShuffle
 
 __all__ = ['local_pow_to_sqr', 'register']
@@ -33,10 +34,14 @@ def local_pow_to_sqr(node):
     """Replace an elementwise ``pow(x, 2)`` whose exponent is a constant
     broadcast along every axis by ``sqr(x)``.
 
-    The replacement has exactly the type and values of the original: the
-    output shape is ``x``'s own (the exponent is broadcastable in every
-    dimension), and it is only done for floating-point outputs, with ``x``
-    cast to the output dtype first.
+    The replacement has exactly the type of the original: the output shape
+    is ``x``'s own (the exponent is broadcastable in every dimension), and
+    it is only done for floating-point outputs, with ``x`` cast to the
+    output dtype first (so an integer ``x`` is not squared in its own,
+    overflowing dtype). Its values are the correctly rounded squares, as
+    NumPy's ``x ** 2`` and Theano's own rule for a 0-d exponent give them;
+    the C library's ``pow`` may differ from them in the last place (with
+    glibc 2.36, for about one random input in a thousand).
     """
     if node.op != T.pow:
         return False
@@ -47,7 +52,9 @@ def local_pow_to_sqr(node):
     value = _constant_value(exponent)
     if value is None or not np.all(value == 2):
         return False
-    return [T.sqr(T.cast(x, out.dtype))]
+    result = T.sqr(T.cast(x, out.dtype))
+    copy_stack_trace(out, result)
+    return [result]
 
 
 def register():

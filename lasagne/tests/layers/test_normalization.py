@@ -1,0 +1,961 @@
+import contextlib
+import importlib
+import pickle
+import subprocess
+import sys
+import textwrap
+import warnings
+from unittest import mock
+
+import numpy as np
+import pytest
+import theano
+import theano.tensor as T
+from theano.compile.debugmode import DebugMode
+from theano.tensor.nnet import bn
+
+import lasagne
+from lasagne.layers import (BatchNormLayer, DenseLayer, InputLayer,
+                            LocalResponseNormalization2DLayer,
+                            NonlinearityLayer, StandardizationLayer,
+                            batch_norm, get_all_layers, get_all_param_values,
+                            get_all_params, get_output, instance_norm,
+                            layer_norm)
+from lasagne.nonlinearities import identity, tanh
+
+
+# ---------------------------------------------------------------------------
+# NumPy references, in float64
+
+def param_shape(shape, axes):
+    return tuple(size for axis, size in enumerate(shape) if axis not in axes)
+
+
+def broadcast(value, shape, axes):
+    """A parameter-shaped array broadcast against an input of `shape`."""
+    if value is None:
+        return None
+    kept = [1 if axis in axes else size for axis, size in enumerate(shape)]
+    return np.asarray(value, np.float64).reshape(kept)
+
+
+def np_batch_norm(x, axes, gamma, beta, epsilon, mean=None, inv_std=None):
+    """Output and batch statistics of batch normalization, and the
+    gradients of ``sum(output * dy)`` as a function of dy, for the batch
+    statistics (mean is None) or for given statistics."""
+    x = np.asarray(x, np.float64)
+    if mean is None:
+        m = x.mean(axes, keepdims=True)
+        inv = 1 / np.sqrt(x.var(axes, keepdims=True) + epsilon)
+    else:
+        m, inv = (broadcast(v, x.shape, axes) for v in (mean, inv_std))
+    g = 1. if gamma is None else broadcast(gamma, x.shape, axes)
+    b = 0. if beta is None else broadcast(beta, x.shape, axes)
+    xhat = (x - m) * inv
+    out = xhat * g + b
+    n = x.size // inv.size
+
+    def grads(dy):
+        """The gradients, and the magnitude of the terms they sum (the
+        scale of their rounding errors)."""
+        dy = np.asarray(dy, np.float64)
+        dgamma = (dy * xhat).sum(axes, keepdims=True)
+        dbeta = dy.sum(axes, keepdims=True)
+        if mean is None:
+            dx = g * inv / n * (n * dy - dbeta - xhat * dgamma)
+        else:
+            dx = dy * g * inv
+        shape = param_shape(x.shape, axes)
+        scales = (np.abs(dy * g * inv).max(),
+                  np.abs(dy * xhat).sum(axes).max(),
+                  np.abs(dy).sum(axes).max())
+        return (dx, dgamma.reshape(shape), dbeta.reshape(shape)), scales
+
+    shape = param_shape(x.shape, axes)
+    return out, m.reshape(shape), inv.reshape(shape), grads
+
+
+def assert_close(actual, expected, rtol, what='', scale=None):
+    """Max. abs. error relative to the largest expected magnitude (or to
+    the given scale of the computation)."""
+    actual = np.asarray(actual, np.float64)
+    assert actual.shape == np.shape(expected), what
+    assert np.all(np.isfinite(actual)), what
+    if scale is None:
+        scale = np.abs(expected).max()
+    error = np.abs(actual - expected).max()
+    assert error <= rtol * scale + 1e-300, (what, error, scale)
+
+
+RTOL = {'float16': 4e-3, 'float32': 2e-5, 'float64': 1e-10}
+
+
+def rtol(*dtypes):
+    """The tolerance of the least precise of `dtypes`."""
+    return max(RTOL[str(dtype)] for dtype in dtypes)
+
+
+# ---------------------------------------------------------------------------
+# Construction
+
+class TestConstruction:
+
+    @pytest.mark.parametrize('shape, axes, expected', [
+        ((None, 5), 'auto', (0,)),
+        ((None, 3, 7), 'auto', (0, 2)),
+        ((None, 3, 4, 5), 'auto', (0, 2, 3)),
+        ((None, 3, 4, 5, 6), 'auto', (0, 2, 3, 4)),
+        ((None, 3, 4, 5), 0, (0,)),
+        ((2, 3, 4, 5), -1, (3,)),
+        ((None, 3, 4, 5), (0, -1), (0, 3)),
+        ((None, 3, 4, 5), [3, 0, 2], (0, 2, 3)),
+        ((None, 3, 4, 5), np.int64(0), (0,)),
+    ])
+    def test_axes_and_param_shapes(self, shape, axes, expected):
+        layer = BatchNormLayer(shape, axes=axes)
+        assert layer.axes == expected
+        kept = param_shape(shape, expected)
+        for param in (layer.beta, layer.gamma, layer.mean, layer.inv_std):
+            assert param.get_value().shape == kept
+        assert layer.output_shape == shape
+
+    @pytest.mark.parametrize('shape, axes, error, match', [
+        ((None, 3, 4), (), ValueError, r"BatchNormLayer: axes=\(\) selects "
+         "no axis"),
+        ((None, 3, 4), 3, ValueError, "axes=3 is out of range for the "
+         "3-dimensional input"),
+        ((None, 3, 4), (0, -4), ValueError, "out of range"),
+        ((None, 3, 4), (0, -3), ValueError, "names an axis more than once"),
+        ((None, 3, 4), (2, 2), ValueError, "more than once"),
+        ((None, 3, 4), 'spatial', ValueError, "axes='spatial' is not "
+         "understood; expected 'auto'"),
+        ((None, 3, 4), 1.0, TypeError, "axes must be 'auto', an int or a "
+         "tuple of ints, got 1.0"),
+        ((None, 3, 4), (0, None), TypeError, "tuple of ints"),
+        ((None, 3, 4), (0, True), TypeError, "tuple of ints"),
+        ((None, None, 4), 'auto', ValueError, "every axis not normalized "
+         r"over needs a known size .* \(None, None, 4\) with axes=\(0, 2\)"),
+        ((None, 3), 1, ValueError, "needs a known size"),
+    ])
+    def test_bad_axes(self, shape, axes, error, match):
+        with pytest.raises(error, match=match):
+            BatchNormLayer(shape, axes=axes)
+
+    def test_error_names_the_layer(self):
+        with pytest.raises(ValueError, match="BatchNormLayer 'bn': axes"):
+            BatchNormLayer((None, 3), axes=(), name='bn')
+
+    def test_params_order_and_tags(self):
+        layer = BatchNormLayer((None, 3, 4, 5), name='bn')
+        assert list(layer.params) == [layer.beta, layer.gamma, layer.mean,
+                                      layer.inv_std]
+        assert [p.name for p in layer.params] == [
+            'bn.beta', 'bn.gamma', 'bn.mean', 'bn.inv_std']
+        assert layer.params[layer.beta] == {'trainable'}
+        assert layer.params[layer.gamma] == {'trainable', 'regularizable'}
+        assert layer.params[layer.mean] == {'batch_norm_stat'}
+        assert layer.params[layer.inv_std] == {'batch_norm_stat'}
+        assert layer.get_params(batch_norm_stat=True) == [layer.mean,
+                                                          layer.inv_std]
+        assert layer.get_params(trainable=True) == [layer.beta, layer.gamma]
+        assert layer.get_params(regularizable=True) == [layer.gamma]
+        assert layer.get_params(trainable=False) == [layer.mean,
+                                                     layer.inv_std]
+        np.testing.assert_array_equal(layer.gamma.get_value(), 1)
+        np.testing.assert_array_equal(layer.beta.get_value(), 0)
+        np.testing.assert_array_equal(layer.mean.get_value(), 0)
+        np.testing.assert_array_equal(layer.inv_std.get_value(), 1)
+
+    @pytest.mark.parametrize('beta, gamma, names', [
+        (None, None, ['mean', 'inv_std']),
+        (None, 1., ['gamma', 'mean', 'inv_std']),
+        (0., None, ['beta', 'mean', 'inv_std']),
+    ])
+    def test_missing_beta_gamma(self, beta, gamma, names):
+        spec = {None: None, 0.: lasagne.init.Constant(0),
+                1.: lasagne.init.Constant(1)}
+        layer = BatchNormLayer((None, 3), beta=spec[beta],
+                               gamma=spec[gamma])
+        assert [p.name for p in layer.get_params()] == names
+        assert (layer.beta is None) == (beta is None)
+        assert (layer.gamma is None) == (gamma is None)
+
+    def test_attributes(self):
+        alpha = theano.shared(0.5)
+        layer = BatchNormLayer((None, 3), epsilon=1e-6, alpha=alpha)
+        assert layer.epsilon == 1e-6 and layer.alpha is alpha
+
+    def test_stat_dtypes_kept(self):
+        layer = BatchNormLayer((None, 3), mean=np.zeros(3, 'float16'),
+                               inv_std=np.ones(3, 'float32'))
+        assert layer.mean.dtype == 'float16'
+        assert layer.inv_std.dtype == 'float32'
+
+
+# ---------------------------------------------------------------------------
+# Values and gradients against the NumPy reference
+
+SHAPE = (6, 3, 2, 5)
+INPUTS = [
+    lambda rng: rng.randn(*SHAPE) * 2 + 1,
+    # |x - mean| far beyond 256: (x - mean) ** 2 overflows in float16
+    lambda rng: rng.randn(*SHAPE) * 500 + 2000,
+    lambda rng: rng.randn(*SHAPE) * .5 - 3,
+]
+# (floatX, input dtype, layers as (axes, with beta and gamma)): every axes
+# form and every dtype, with and without beta and gamma, without compiling
+# the whole cross product.
+VALUE_CASES = [
+    ('float32', 'float16', [('auto', True), ((0, -2), False)]),
+    ('float32', 'float32', [('auto', False), (-1, True)]),
+    ('float32', 'float64', [(0, True), ('auto', False)]),
+    ('float64', 'float16', [((0, -2), True), ('auto', False)]),
+    ('float64', 'float32', [('auto', True), (0, False)]),
+    ('float64', 'float64', [('auto', True), (-1, False)]),
+]
+
+
+def make_layers(rng, specs, dtype_stats):
+    """Layers with nontrivial parameters and statistics."""
+    layers = []
+    for axes, learn in specs:
+        layer = BatchNormLayer(SHAPE, axes=axes,
+                               beta=lasagne.init.Normal(1.) if learn
+                               else None,
+                               gamma=lasagne.init.Uniform((.5, 2.)) if learn
+                               else None,
+                               alpha=0.3)
+        shape = layer.mean.get_value().shape
+        layer.mean.set_value(rng.randn(*shape).astype(dtype_stats))
+        layer.inv_std.set_value(
+            rng.uniform(.5, 2, shape).astype(dtype_stats))
+        layers.append(layer)
+    return layers
+
+
+def working_dtype(dtype, layer, deterministic=False):
+    """The dtype a layer computes in for input of `dtype`: the input's
+    (float32 for float16), upcast with gamma's and beta's, and with the
+    statistics' for inference."""
+    dtype = 'float32' if dtype == 'float16' else dtype
+    params = [layer.gamma, layer.beta]
+    if deterministic:
+        params += [layer.mean, layer.inv_std]
+    return theano.scalar.upcast(dtype, *[p.dtype for p in params
+                                         if p is not None])
+
+
+@pytest.mark.parametrize('floatX, dtype, specs', VALUE_CASES)
+def test_values_and_gradients(floatX, dtype, specs):
+    """Training and inference outputs and their gradients, for three calls
+    that each update the running averages."""
+    rng = np.random.RandomState(42)
+    with theano.change_flags(floatX=floatX):
+        layers = make_layers(rng, specs, floatX)
+        x = T.TensorType(dtype, (False,) * len(SHAPE))('x')
+        dy = rng.randn(*SHAPE).astype(dtype)
+        outputs, index = [], []
+        for number, layer in enumerate(layers):
+            learned = [p for p in (layer.gamma, layer.beta) if p is not None]
+            for deterministic in (False, True):
+                out = layer.get_output_for(x, deterministic=deterministic)
+                grads = theano.grad((out * dy).sum(), [x] + learned)
+                index.append((number, deterministic, len(outputs)))
+                outputs.extend([out] + grads)
+        fn = theano.function([x], outputs)
+
+    for step, make_input in enumerate(INPUTS):
+        data = make_input(rng).astype(dtype)
+        before = [(lay.mean.get_value(), lay.inv_std.get_value())
+                  for lay in layers]
+        results = fn(data)
+        for number, deterministic, start in index:
+            layer = layers[number]
+            mean, inv_std = before[number]
+            gamma, beta = (None if p is None else p.get_value()
+                           for p in (layer.gamma, layer.beta))
+            ref = np_batch_norm(data, layer.axes, gamma, beta, 1e-4,
+                                *((mean, inv_std) if deterministic else ()))
+            out, dx = results[start:start + 2]
+            what = (step, layer.axes, gamma is not None, deterministic)
+            working = working_dtype(dtype, layer, deterministic)
+            assert out.dtype == (dtype if dtype == 'float16' else working)
+            # Theano's gradient of a cast is not cast back: float16 input,
+            # float32 gradient
+            assert dx.dtype == ('float32' if dtype == 'float16'
+                                else working), what
+            tol = rtol(working, out.dtype)
+            assert_close(out, ref[0], tol, what)
+            grads, scales = ref[3](dy)
+            assert_close(dx, grads[0], tol, what, scales[0])
+            if gamma is not None:
+                for result, grad, scale in zip(results[start + 2:start + 4],
+                                               grads[1:], scales[1:]):
+                    assert result.dtype == floatX
+                    assert_close(result, grad, rtol(working, floatX), what,
+                                 scale)
+        # every function call updated the running averages once
+        for layer, (mean, inv_std) in zip(layers, before):
+            _, batch_mean, batch_inv_std, _ = np_batch_norm(
+                data, layer.axes, None, None, 1e-4)
+            for param, old, batch in ((layer.mean, mean, batch_mean),
+                                      (layer.inv_std, inv_std,
+                                       batch_inv_std)):
+                new = param.get_value()
+                assert new.dtype == floatX
+                assert_close(new, .7 * old + .3 * batch,
+                             rtol(floatX, working_dtype(dtype, layer)))
+
+
+@pytest.mark.parametrize('axes', ['auto', (0, 2)])
+@pytest.mark.parametrize('deterministic', [False, True])
+def test_verify_grad(axes, deterministic):
+    rng = np.random.RandomState(1)
+    shape = (5, 3, 4)
+    layer = BatchNormLayer(shape, axes=axes)
+    kept = param_shape(shape, layer.axes)
+    layer.mean.set_value(rng.randn(*kept))
+    layer.inv_std.set_value(rng.uniform(.5, 2, kept))
+
+    def output(x, gamma, beta):
+        layer.gamma, layer.beta = gamma, beta
+        return layer.get_output_for(x, deterministic=deterministic,
+                                    batch_norm_update_averages=False)
+
+    theano.gradient.verify_grad(
+        output, [rng.randn(*shape) * 2 + 1, rng.uniform(.5, 2, kept),
+                 rng.randn(*kept)], rng=rng)
+
+
+def test_switches():
+    """The four combinations of batch_norm_use_averages and
+    batch_norm_update_averages, and their defaults."""
+    rng = np.random.RandomState(2)
+    cases = [  # kwargs, uses averages, updates averages
+        ({}, False, True),
+        ({'deterministic': True}, True, False),
+        ({'batch_norm_use_averages': True}, True, True),
+        ({'batch_norm_update_averages': False}, False, False),
+        ({'deterministic': True, 'batch_norm_use_averages': False}, False,
+         False),
+        ({'deterministic': True, 'batch_norm_update_averages': True}, True,
+         True),
+    ]
+    l_in = InputLayer((None, 3))
+    layers = [BatchNormLayer(l_in, alpha=.5) for _ in cases]
+    for layer in layers:
+        layer.mean.set_value(rng.randn(3))
+        layer.inv_std.set_value(rng.uniform(.5, 2, 3))
+    with warnings.catch_warnings():
+        # get_output() knows the switches: no warning about unused ones
+        warnings.simplefilter('error')
+        outputs = [get_output(layer, **kwargs)
+                   for layer, (kwargs, _, _) in zip(layers, cases)]
+    fn = theano.function([l_in.input_var], outputs)
+    data = rng.randn(7, 3) * 3 + 1
+    before = [(lay.mean.get_value(), lay.inv_std.get_value())
+              for lay in layers]
+    results = fn(data)
+    _, batch_mean, batch_inv_std, _ = np_batch_norm(data, (0,), None, None,
+                                                    1e-4)
+    for layer, out, (mean, inv_std), (kwargs, use, update) in zip(
+            layers, results, before, cases):
+        stats = (mean, inv_std) if use else ()
+        assert_close(out, np_batch_norm(data, (0,), None, None, 1e-4,
+                                        *stats)[0], 1e-12, kwargs)
+        if update:
+            mean = (mean + batch_mean) / 2
+            inv_std = (inv_std + batch_inv_std) / 2
+        assert_close(layer.mean.get_value(), mean, 1e-12, kwargs)
+        assert_close(layer.inv_std.get_value(), inv_std, 1e-12, kwargs)
+
+
+def test_inference_output_reads_statistics_before_the_update():
+    """A function computing a training and an inference output of one
+    layer: the inference output uses the statistics as they were when the
+    call started, even though the update is in the same call."""
+    rng = np.random.RandomState(3)
+    layer = BatchNormLayer((None, 3), beta=None, gamma=None)
+    x = T.matrix('x')
+    train = layer.get_output_for(x)
+    # an inference output that Theano can only compute after the update
+    later = layer.get_output_for(x + 0 * T.sqrt(T.sqr(train).sum()),
+                                 deterministic=True)
+    fn = theano.function([x], [later, train])
+    for _ in range(2):
+        data = rng.randn(5, 3) + 10
+        mean, inv_std = layer.mean.get_value(), layer.inv_std.get_value()
+        result = fn(data)[0]
+        assert_close(result, (data - mean) * inv_std, 1e-12)
+        assert not np.allclose(layer.mean.get_value(), mean)
+
+
+def test_graph_holds_abstract_ops():
+    x = T.tensor4('x')
+    layer = BatchNormLayer((None, 3, 4, 5))
+
+    def ops(**kwargs):
+        """The ops of the output's graph and of its default updates."""
+        out = layer.get_output_for(x, **kwargs)
+        graph = [out] + [v.default_update for v in theano.gof.graph.inputs(
+            [out]) if hasattr(v, 'default_update')]
+        nodes = theano.gof.graph.io_toposort(theano.gof.graph.inputs(graph),
+                                             graph)
+        return set(type(node.op) for node in nodes)
+
+    assert bn.AbstractBatchNormTrain in ops()
+    assert bn.AbstractBatchNormInference not in ops()
+    assert bn.AbstractBatchNormInference in ops(deterministic=True)
+    assert bn.AbstractBatchNormTrain not in ops(deterministic=True)
+    both = ops(batch_norm_use_averages=True)
+    assert {bn.AbstractBatchNormTrain,
+            bn.AbstractBatchNormInference} <= both
+    layer.epsilon = 1e-6  # refused by Theano: the layer's own path
+    for kwargs in ({}, {'deterministic': True}):
+        assert not {bn.AbstractBatchNormTrain,
+                    bn.AbstractBatchNormInference} & ops(**kwargs)
+
+
+# ---------------------------------------------------------------------------
+# epsilon, alpha, dtypes
+
+@pytest.mark.parametrize('floatX', ['float32', 'float64'])
+def test_epsilon(floatX):
+    """Every epsilon gives the formula's result with exactly that epsilon,
+    through Theano's ops where Theano takes it, through the layer's own
+    expressions otherwise."""
+    epsilons = [1e-4, 1e-5, 1e-6, 1e-8, 0.]
+    rng = np.random.RandomState(4)
+    with theano.change_flags(floatX=floatX):
+        x = T.matrix('x', dtype='float64')
+        exprs = [T.constant(1e-6), theano.shared(np.float64(1e-6))]
+        layers = [BatchNormLayer((None, 3), epsilon=eps, beta=None,
+                                 gamma=None) for eps in epsilons + exprs]
+        outputs = []
+        for layer in layers:
+            layer.mean.set_value(np.zeros(3, floatX) + 1)
+            outputs.append(layer.get_output_for(x))
+            outputs.append(layer.get_output_for(x, deterministic=True))
+            graph = theano.gof.graph.io_toposort([x], outputs[-2:])
+            delegated = any(isinstance(node.op, bn.AbstractBatchNormTrain)
+                            for node in graph)
+            eps = layer.epsilon
+            accepted = (not isinstance(eps, theano.gof.Variable) and
+                        np.asarray(eps, floatX) >= 1e-5)
+            assert delegated == accepted
+            assert layer.epsilon is eps  # never changed
+        fn = theano.function([x], outputs)
+    # a variance of about 1e-6 makes every epsilon count
+    data = 1 + 1e-3 * rng.randn(50, 3)
+    inv_std = np.array([layer.inv_std.get_value() for layer in layers])
+    results = fn(data)
+    for number, eps in enumerate(epsilons + [1e-6, 1e-6]):
+        train, test = results[2 * number:2 * number + 2]
+        ref, _, batch_inv_std, _ = np_batch_norm(data, (0,), None, None, eps)
+        assert_close(train, ref, 1e-5, eps)
+        assert_close(test, (data - 1) * inv_std[number], 1e-5, eps)
+        assert_close(layers[number].inv_std.get_value(),
+                     .9 * inv_std[number] + .1 * batch_inv_std,
+                     RTOL[floatX], eps)
+        # and not the result of another epsilon
+        other = np_batch_norm(data, (0,), None, None, eps * 10 + 1e-6)[0]
+        assert np.abs(train - other).max() > 1e-2
+
+
+def test_epsilon_expression_can_change():
+    eps = theano.shared(1e-2)
+    layer = BatchNormLayer((None, 2), epsilon=eps, beta=None, gamma=None)
+    x = T.matrix('x')
+    fn = theano.function([x], layer.get_output_for(
+        x, batch_norm_update_averages=False))
+    data = np.array([[0., 1.], [1., 3.]])
+    for value in (1e-2, 1e-7):
+        eps.set_value(value)
+        assert_close(fn(data), np_batch_norm(data, (0,), None, None,
+                                             value)[0], 1e-12)
+
+
+def test_alpha_shared_variable():
+    alpha = theano.shared(lasagne.utils.floatX(.5))
+    layer = BatchNormLayer((None, 2), alpha=alpha)
+    x = T.matrix('x')
+    fn = theano.function([x], layer.get_output_for(x))
+    data = np.array([[0., 2.], [2., 6.]])
+    for value in (.5, .25):
+        alpha.set_value(lasagne.utils.floatX(value))
+        old = layer.mean.get_value()
+        fn(data)
+        assert_close(layer.mean.get_value(),
+                     (1 - value) * old + value * np.array([1., 4.]), 1e-12)
+
+
+@pytest.mark.parametrize('floatX, dtype, stats', [
+    # upstream's graph failed to compile here: float64 update of float32
+    ('float64', 'float64', 'float32'),
+    ('float64', 'float32', 'float32'),
+    ('float32', 'float32', 'float64'),
+    ('float32', 'float32', 'float16'),
+])
+def test_statistics_dtypes(floatX, dtype, stats):
+    rng = np.random.RandomState(5)
+    with theano.change_flags(floatX=floatX):
+        layer = BatchNormLayer((None, 3), mean=np.zeros(3, stats),
+                               inv_std=np.ones(3, stats))
+        x = T.matrix('x', dtype=dtype)
+        fn = theano.function([x], [
+            layer.get_output_for(x),
+            layer.get_output_for(x, deterministic=True)])
+    data = (rng.randn(8, 3) * 2 + 1).astype(dtype)
+    _, batch_mean, batch_inv_std, _ = np_batch_norm(data, (0,), None, None,
+                                                    1e-4)
+    for step in range(2):
+        mean, inv_std = layer.mean.get_value(), layer.inv_std.get_value()
+        train, test = fn(data)
+        assert_close(train, np_batch_norm(data, (0,), None, None, 1e-4)[0],
+                     1e-4)
+        assert_close(test, np_batch_norm(data, (0,), None, None, 1e-4,
+                                         mean, inv_std)[0], 1e-3)
+        for param, old, batch in ((layer.mean, mean, batch_mean),
+                                  (layer.inv_std, inv_std, batch_inv_std)):
+            assert param.get_value().dtype == stats
+            assert_close(param.get_value(), .9 * old + .1 * batch,
+                         rtol(stats, dtype, floatX))
+
+
+@pytest.mark.parametrize('floatX', ['float32', 'float64'])
+def test_integer_input_is_normalized_in_floatX(floatX):
+    with theano.change_flags(floatX=floatX):
+        x = T.imatrix('x')
+        for layer in (BatchNormLayer((None, 3), beta=None, gamma=None),
+                      StandardizationLayer((None, 3))):
+            assert layer.get_output_for(x).dtype == floatX
+
+
+def test_update_needs_shared_statistics():
+    mean = theano.shared(np.zeros(3)) * 1
+    layer = BatchNormLayer((None, 3), mean=mean)
+    x = T.matrix('x')
+    with pytest.raises(ValueError, match="BatchNormLayer: cannot update the "
+                       "running average .* not a shared variable"):
+        layer.get_output_for(x)
+    layer.get_output_for(x, deterministic=True)
+    layer.get_output_for(x, batch_norm_update_averages=False)
+
+
+# ---------------------------------------------------------------------------
+# Accuracy in every compile mode
+
+def float32_floor(data, axes, reference, mean=None, inv_std=None, gamma=1,
+                  beta=0):
+    """The error of a plain two-pass float32 NumPy computation."""
+    x = data.astype(np.float32)
+    if mean is None:
+        mean = x.mean(axes, keepdims=True, dtype=np.float32)
+        centered = x - mean
+        var = (centered * centered).mean(axes, keepdims=True,
+                                         dtype=np.float32)
+        out = centered / np.sqrt(var + np.float32(1e-4))
+    else:
+        out = (x - mean) * (gamma * inv_std) + beta
+    return np.abs(out.astype(np.float64) - reference).max()
+
+
+@pytest.fixture(scope='module')
+def float32_pair():
+    """A training and an inference layer, in float32."""
+    with theano.change_flags(floatX='float32'):
+        train = BatchNormLayer((None, 3, 5, 5))
+        test = BatchNormLayer((None, 3, 5, 5),
+                              gamma=lasagne.init.Uniform((.5, 2)),
+                              beta=lasagne.init.Normal(1.))
+        x = T.tensor4('x', dtype='float32')
+        outputs = [train.get_output_for(x),
+                   test.get_output_for(x, deterministic=True)]
+    return train, test, x, outputs
+
+
+@pytest.mark.parametrize('mode', ['FAST_RUN', 'FAST_COMPILE',
+                                  'no-optimizer'])
+def test_compile_modes_accuracy(float32_pair, mode):
+    train, test, x, outputs = float32_pair
+    if mode == 'no-optimizer':
+        mode = theano.Mode(optimizer=None)
+    fn = theano.function([x], outputs, mode=mode)
+    rng = np.random.RandomState(6)
+    axes = (0, 2, 3)
+    for data in (rng.randn(8, 3, 5, 5) * 2 + 1,
+                 1e3 + 1e-2 * rng.randn(8, 3, 5, 5)):
+        data = data.astype(np.float32)
+        reference, mean, inv_std, _ = np_batch_norm(data, axes, None, None,
+                                                    1e-4)
+        test.mean.set_value(mean.astype(np.float32))
+        test.inv_std.set_value(inv_std.astype(np.float32))
+        stats = [broadcast(p.get_value(), data.shape, axes).astype(
+            np.float32) for p in (test.mean, test.inv_std, test.gamma,
+                                  test.beta)]
+        test_reference = np_batch_norm(data, axes, *stats[2:], 1e-4,
+                                       *stats[:2])[0]
+        out_train, out_test = fn(data)
+        for out, ref, floor in (
+                (out_train, reference, float32_floor(data, axes,
+                                                     reference)),
+                (out_test, test_reference, float32_floor(
+                    data, axes, test_reference, *stats))):
+            assert out.dtype == np.float32
+            assert np.all(np.isfinite(out))
+            assert floor > 0
+            assert np.abs(out - ref).max() <= 10 * floor
+
+
+def test_debug_mode_float32_forward():
+    rng = np.random.RandomState(7)
+    with theano.change_flags(floatX='float32'):
+        train, test = (BatchNormLayer((None, 2, 3)) for _ in range(2))
+        test.mean.set_value(rng.randn(2).astype('float32'))
+        x = T.tensor3('x', dtype='float32')
+        fn = theano.function([x], [train.get_output_for(x),
+                                   test.get_output_for(x, deterministic=True)],
+                             mode=DebugMode())
+    fn(rng.randn(4, 2, 3).astype('float32'))
+
+
+def test_debug_mode_float64_forward_and_gradients():
+    rng = np.random.RandomState(8)
+    with theano.change_flags(floatX='float64'):
+        train, test = (BatchNormLayer((None, 2, 3)) for _ in range(2))
+        test.mean.set_value(rng.randn(2))
+        x = T.tensor3('x')
+        dy = rng.randn(4, 2, 3)
+        outputs = []
+        for out, layer in ((train.get_output_for(x), train),
+                           (test.get_output_for(x, deterministic=True), test)):
+            outputs += [out] + theano.grad((out * dy).sum(),
+                                           [x, layer.gamma, layer.beta])
+        fn = theano.function([x], outputs, mode=DebugMode())
+    fn(rng.randn(4, 2, 3))
+
+
+# ---------------------------------------------------------------------------
+# batch_norm()
+
+class TestBatchNormFunction:
+
+    def test_named_dense(self):
+        dense = DenseLayer((None, 10), 5, nonlinearity=tanh, name='fc')
+        out = batch_norm(dense, epsilon=1e-3, alpha=.2)
+        assert isinstance(out, NonlinearityLayer)
+        assert out.nonlinearity is tanh and out.name == 'fc_bn_nonlin'
+        bn_layer = out.input_layer
+        assert isinstance(bn_layer, BatchNormLayer)
+        assert bn_layer.name == 'fc_bn' and bn_layer.input_layer is dense
+        assert bn_layer.epsilon == 1e-3 and bn_layer.alpha == .2
+        assert dense.b is None and dense.nonlinearity is identity
+        assert [p.name for p in get_all_params(out)] == [
+            'fc.W', 'fc_bn.beta', 'fc_bn.gamma', 'fc_bn.mean',
+            'fc_bn.inv_std']
+
+    def test_unnamed_and_explicit_name(self):
+        out = batch_norm(DenseLayer((None, 10), 5))
+        assert out.name is None and out.input_layer.name is None
+        out = batch_norm(DenseLayer((None, 10), 5, name='fc'), name='norm')
+        assert out.name == 'norm_nonlin' and out.input_layer.name == 'norm'
+
+    def test_layer_without_bias_or_nonlinearity(self):
+        l_in = InputLayer((None, 3, 4))
+        out = batch_norm(l_in, axes=(0, 1))
+        assert isinstance(out, BatchNormLayer) and out.input_layer is l_in
+        assert out.axes == (0, 1)
+        dense = DenseLayer((None, 4), 3, b=None, nonlinearity=None)
+        out = batch_norm(dense)
+        # the identity nonlinearity moves like any other
+        assert isinstance(out, NonlinearityLayer)
+        assert out.nonlinearity is identity
+
+    def test_hand_built_stack_has_more_parameters(self):
+        by_hand = BatchNormLayer(DenseLayer((None, 10), 5))
+        helper = batch_norm(DenseLayer((None, 10), 5))
+        assert (lasagne.layers.count_params(by_hand) ==
+                lasagne.layers.count_params(helper) + 5)
+
+
+def test_pickle_network():
+    rng = np.random.RandomState(9)
+    l_in = InputLayer((None, 4))
+    net = batch_norm(DenseLayer(l_in, 5, name='fc'))
+    net = DenseLayer(net, 2, nonlinearity=None)
+    x = l_in.input_var
+    train = theano.function([x], get_output(net))
+    data = rng.randn(10, 4)
+    train(data)
+    train(data * 2)
+    copy = pickle.loads(pickle.dumps(net))
+    values = get_all_param_values(net)
+    for a, b in zip(values, get_all_param_values(copy)):
+        np.testing.assert_array_equal(a, b)
+    copy_in = get_all_layers(copy)[0]
+    outputs = [theano.function([input_layer.input_var], get_output(
+        layer, deterministic=True))(data)
+        for input_layer, layer in ((l_in, net), (copy_in, copy))]
+    np.testing.assert_array_equal(*outputs)
+    # the copy's statistics are its own
+    theano.function([copy_in.input_var], get_output(copy))(data + 5)
+    for a, b in zip(values, get_all_param_values(net)):
+        np.testing.assert_array_equal(a, b)
+    assert not np.allclose(get_all_params(copy)[3].get_value(), values[3])
+
+
+# ---------------------------------------------------------------------------
+# The deprecation aliases in lasagne.layers.dnn
+
+@contextlib.contextmanager
+def simulated_cudnn():
+    """Import lasagne.layers.dnn as if Theano's gpuarray backend and cuDNN
+    were available; the simulation (and the module) last for the block."""
+    import theano.gpuarray as gpuarray
+    fake = mock.MagicMock()
+    fake.dnn_present.return_value = True
+    fake.dnn_available.return_value = True
+    # a fresh import, and afterwards the state found before (another test
+    # may hold the module)
+    previous = sys.modules.pop('lasagne.layers.dnn', None)
+    attribute = getattr(lasagne.layers, 'dnn', None)
+    try:
+        with mock.patch.object(gpuarray, 'pygpu_activated', True,
+                               create=True), \
+                mock.patch.object(gpuarray, 'dnn', fake, create=True), \
+                mock.patch.dict(sys.modules, {'theano.gpuarray.dnn': fake}):
+            yield importlib.import_module('lasagne.layers.dnn')
+    finally:
+        sys.modules.pop('lasagne.layers.dnn', None)
+        if previous is not None:
+            sys.modules['lasagne.layers.dnn'] = previous
+        if attribute is not None:
+            lasagne.layers.dnn = attribute
+        elif hasattr(lasagne.layers, 'dnn'):
+            del lasagne.layers.dnn
+
+
+@pytest.fixture
+def dnn():
+    with simulated_cudnn() as module:
+        yield module
+
+
+def idiom():
+    try:
+        from lasagne.layers.dnn import batch_norm_dnn as chosen
+    except ImportError:
+        from lasagne.layers import batch_norm as chosen
+    return chosen
+
+
+def test_idiom_without_cudnn():
+    # without cuDNN the gate refuses, and the idiom falls back
+    try:
+        importlib.import_module('lasagne.layers.dnn')
+    except ImportError as error:
+        assert "lasagne.layers.dnn needs Theano's gpuarray" in str(error)
+    else:  # pragma: no cover (a machine with cuDNN)
+        pytest.skip("cuDNN is available here")
+    assert idiom() is batch_norm
+
+
+def test_idiom_with_cudnn(dnn):
+    chosen = idiom()
+    assert chosen is dnn.batch_norm_dnn
+    dense = DenseLayer((None, 10), 5, nonlinearity=tanh, name='fc')
+    with pytest.warns(FutureWarning, match=r"lasagne.layers.dnn."
+                      r"batch_norm_dnn is deprecated and will be removed in "
+                      r"Lasagne 0.3; use lasagne.layers.batch_norm"):
+        out = chosen(dense, epsilon=1e-3)
+    assert isinstance(out, NonlinearityLayer) and out.name == 'fc_bn_nonlin'
+    assert type(out.input_layer) is BatchNormLayer and dense.b is None
+    assert out.input_layer.epsilon == 1e-3
+
+
+def test_batch_norm_dnn_layer_alias(dnn):
+    assert issubclass(dnn.BatchNormDNNLayer, BatchNormLayer)
+    assert {'BatchNormDNNLayer', 'batch_norm_dnn'} <= set(dnn.__all__)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        layers = [dnn.BatchNormDNNLayer((None, 3, 4), axes=axes, epsilon=eps,
+                                        name='bn')
+                  for axes, eps in (((0, 1), 1e-6), ('auto', 1e-4))]
+    assert [w.category for w in caught] == [FutureWarning] * 2
+    assert all(w.filename == __file__ for w in caught)
+    assert "BatchNormDNNLayer is deprecated and will be removed in Lasagne " \
+        "0.3; use lasagne.layers.BatchNormLayer" in str(caught[0].message)
+    # the same layer as BatchNormLayer, any axes
+    for layer, axes in zip(layers, ((0, 1), (0, 2))):
+        twin = BatchNormLayer((None, 3, 4), axes=axes, name='bn')
+        assert layer.axes == axes
+        assert [(p.name, p.get_value().shape, layer.params[p])
+                for p in layer.params] == \
+            [(p.name, p.get_value().shape, twin.params[p])
+             for p in twin.params]
+    x = T.tensor3('x')
+    twin = BatchNormLayer((None, 3, 4), axes=(0, 1), epsilon=1e-6)
+    data = np.random.RandomState(10).randn(5, 3, 4)
+    train = theano.function([x], [layers[0].get_output_for(x),
+                                  twin.get_output_for(x)])
+    np.testing.assert_array_equal(*train(data))
+    np.testing.assert_array_equal(layers[0].mean.get_value(),
+                                  twin.mean.get_value())
+
+
+def test_alias_warning_is_shown_by_default():
+    """With Python's default warning filters (outside pytest), constructing
+    the alias prints the warning."""
+    script = textwrap.dedent("""
+        import sys
+        sys.path.insert(0, %r)
+        from lasagne.tests.layers.test_normalization import simulated_cudnn
+        with simulated_cudnn() as dnn:
+            dnn.BatchNormDNNLayer((None, 3))
+            dnn.batch_norm_dnn(dnn.BatchNormLayer((None, 3)))
+        """ % lasagne.__path__[0].rsplit('/lasagne', 1)[0])
+    result = subprocess.run([sys.executable, '-c', script],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count('FutureWarning') == 2, result.stderr
+    assert 'BatchNormDNNLayer is deprecated' in result.stderr
+    assert 'batch_norm_dnn is deprecated' in result.stderr
+
+
+# ---------------------------------------------------------------------------
+# Local response normalization
+
+def test_local_response_normalization():
+    rng = np.random.RandomState(11)
+    layer = LocalResponseNormalization2DLayer((None, 5, 3, 2), alpha=.1,
+                                              k=1.5, beta=.8, n=3)
+    assert (layer.alpha, layer.k, layer.beta, layer.n) == (.1, 1.5, .8, 3)
+    assert layer.output_shape == (None, 5, 3, 2)
+    x = T.tensor4('x')
+    x16 = T.tensor4('x16', dtype='float16')
+    fn = theano.function([x, x16], [layer.get_output_for(x),
+                                    layer.get_output_for(x16)])
+    data = rng.randn(2, 5, 3, 2) * 3
+    squares = data ** 2
+    expected = np.empty_like(data)
+    for c in range(5):
+        window = squares[:, max(0, c - 1):c + 2].sum(axis=1)
+        expected[:, c] = data[:, c] / (1.5 + .1 * window) ** .8
+    out, out16 = fn(data, data.astype('float16') * 100)
+    assert_close(out, expected, 1e-12)
+    assert out16.dtype == 'float16'
+    expected16 = np.empty_like(data)
+    data16 = data.astype('float16').astype(np.float64) * 100
+    squares = data16 ** 2
+    for c in range(5):
+        window = squares[:, max(0, c - 1):c + 2].sum(axis=1)
+        expected16[:, c] = data16[:, c] / (1.5 + .1 * window) ** .8
+    assert_close(out16, expected16, RTOL['float16'])
+
+
+@pytest.mark.parametrize('shape, kwargs, match', [
+    ((None, 5, 3), {}, "expected an input of 4 dimensions"),
+    ((None, 5, 3, 3), {'n': 4}, "n must be a positive odd int"),
+    ((None, 5, 3, 3), {'n': 0}, "n must be a positive odd int"),
+    ((None, 5, 3, 3), {'n': 3.}, "n must be a positive odd int"),
+])
+def test_local_response_normalization_errors(shape, kwargs, match):
+    with pytest.raises(ValueError, match="LocalResponseNormalization2DLayer"
+                       ": " + match):
+        LocalResponseNormalization2DLayer(shape, **kwargs)
+
+
+# ---------------------------------------------------------------------------
+# Standardization, instance and layer normalization
+
+@pytest.mark.parametrize('shape, axes, expected', [
+    ((None, 5), 'auto', (1,)),
+    ((None, 3, 4, 5), 'auto', (2, 3)),
+    ((None, 3, 7), 'auto', (2,)),
+    ((None, 3, 4, 5), 'spatial', (2, 3)),
+    ((None, 3, 4, 5), 'features', (1, 2, 3)),
+    ((None, 3, 4, 5), -1, (3,)),
+    ((None, 3, 4, 5), (1, -1), (1, 3)),
+])
+def test_standardization_axes(shape, axes, expected):
+    layer = StandardizationLayer(shape, axes=axes, epsilon=1e-3)
+    assert layer.axes == expected and layer.epsilon == 1e-3
+    assert layer.output_shape == shape and layer.get_params() == []
+
+
+@pytest.mark.parametrize('shape, axes, error, match', [
+    ((None, 5), 'spatial', ValueError, "axes='spatial' selects no axis"),
+    ((None, 5), 'batch', ValueError, "axes='batch' is not understood; "
+     "expected 'auto' or 'features' or 'spatial'"),
+    ((None, 5), 2, ValueError, "axes=2 is out of range"),
+    ((None, 5), [1, 1], ValueError, r"axes=\[1, 1\] names an axis more "
+     "than once"),
+    ((None, 5), 'auto ', ValueError, "axes='auto ' is not understood"),
+])
+def test_standardization_errors(shape, axes, error, match):
+    with pytest.raises(error, match="StandardizationLayer: " + match):
+        StandardizationLayer(shape, axes=axes)
+
+
+def test_standardization_values():
+    rng = np.random.RandomState(12)
+    x = T.tensor4('x')
+    x16 = T.tensor4('x16', dtype='float16')
+    eps = theano.shared(1e-3)
+    layers = [StandardizationLayer((None, 3, 4, 5), axes=axes)
+              for axes in ('auto', 'features', (0, -1))]
+    layers.append(StandardizationLayer((None, 3, 4, 5), epsilon=eps))
+    outputs = [layer.get_output_for(x) for layer in layers]
+    outputs.append(layers[0].get_output_for(x16))
+    fn = theano.function([x, x16], outputs)
+    data = rng.randn(2, 3, 4, 5) * 3 + 1
+    # float16: large offsets, whose squared deviations overflow in float16
+    data16 = (rng.randn(2, 3, 4, 5) * 500 + 2000).astype('float16')
+    results = fn(data, data16)
+    for out, layer, epsilon in zip(results, layers, (1e-4,) * 3 + (1e-3,)):
+        mean = data.mean(layer.axes, keepdims=True)
+        var = data.var(layer.axes, keepdims=True)
+        assert_close(out, (data - mean) / np.sqrt(var + epsilon), 1e-12)
+    data16 = data16.astype(np.float64)
+    mean = data16.mean((2, 3), keepdims=True)
+    var = data16.var((2, 3), keepdims=True)
+    assert results[-1].dtype == 'float16'
+    assert_close(results[-1], (data16 - mean) / np.sqrt(var + 1e-4),
+                 RTOL['float16'])
+
+
+def test_instance_norm():
+    conv = lasagne.layers.NINLayer((None, 3, 4, 5), 6, nonlinearity=tanh,
+                                   name='conv')
+    out = instance_norm(conv, epsilon=1e-3)
+    stack = get_all_layers(out)
+    assert [type(lay).__name__ for lay in stack] == [
+        'NINLayer', 'StandardizationLayer', 'ScaleLayer', 'BiasLayer',
+        'NonlinearityLayer']
+    assert [lay.name for lay in stack] == [
+        'conv', 'conv_in', 'conv_in_scale', 'conv_in_bias', 'conv_in_nonlin']
+    assert stack[1].axes == (2, 3) and stack[1].epsilon == 1e-3
+    assert conv.b is None and conv.nonlinearity is identity
+    assert out.nonlinearity is tanh
+    assert [p.get_value().shape for p in get_all_params(out)] == [
+        (3, 6), (6,), (6,)]
+    bare = instance_norm(lasagne.layers.NINLayer((None, 3, 4, 5), 6,
+                                                 nonlinearity=None),
+                         learn_scale=False, learn_bias=False)
+    assert [type(lay).__name__ for lay in get_all_layers(bare)[1:]] == [
+        'StandardizationLayer', 'NonlinearityLayer']
+
+
+def test_layer_norm():
+    dense = DenseLayer((None, 10), 5, nonlinearity=tanh, name='fc')
+    out = layer_norm(dense, name='norm')
+    stack = get_all_layers(out)
+    assert [lay.name for lay in stack] == [
+        'fc', 'norm', 'norm_scale', 'norm_bias', 'norm_nonlin']
+    assert stack[1].axes == (1,)
+    assert dense.b is None and out.nonlinearity is tanh
+    assert [p.get_value().shape for p in get_all_params(out)] == [
+        (10, 5), (5,), (5,)]
+    conv = layer_norm(lasagne.layers.NINLayer((None, 3, 4, 5), 6))
+    assert get_all_layers(conv)[1].axes == (1, 2, 3)
+    assert conv.name is None
