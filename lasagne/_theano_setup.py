@@ -22,8 +22,10 @@ What it does, each step only where it applies:
    unavailable, so that Theano uses its Python scan loop at once.
 3. NumPy >= 1.24 gets a :class:`TheanoSetupWarning`: Theano 1.0.5 then
    silently skips many graph optimizations.
-4. Graph rewrites of Lasagne's own (see :mod:`lasagne.theano_extensions.opt`)
-   are registered with Theano's optimizer.
+4. Graph rewrites (see :mod:`lasagne.theano_extensions.opt`): Lasagne's own
+   ``pow(x, 2) -> sqr(x)`` rewrite is registered with Theano's optimizer,
+   and one of Theano's scan rewrites is kept away from the scans with
+   truncated gradients that it breaks.
 
 Setting the environment variable ``LASAGNE_NO_THEANO_SETUP`` to a non-empty
 value other than ``0`` turns all of this off. If Theano was imported before

@@ -51,6 +51,8 @@ print(json.dumps({
     'scan_blocked': sys.modules.get('%s', 'absent') is None,
     'rewrite': 'local_pow_to_sqr' in
         theano.compile.optdb['specialize_device'].__db__,
+    'scan_guard': getattr(theano.scan_module.scan_opt.PushOutScanOutput
+                          .process_node, 'skips_truncated_scans', False),
     'warnings': [str(w.message) for w in caught
                  if issubclass(w.category, lasagne._theano_setup
                                .TheanoSetupWarning)],
@@ -204,7 +206,7 @@ class TestImportEndToEnd:
         assert result['ldflags'].startswith('-L')
         assert result['THEANO_FLAGS'] is None
         assert result['scan_blocked'] is (sys.version_info >= (3, 11))
-        assert result['rewrite']
+        assert result['rewrite'] and result['scan_guard']
         assert result['warnings'] == []
 
     def test_user_flags_kept(self, tmp_path):
@@ -229,7 +231,7 @@ class TestImportEndToEnd:
         result = run_python(REPORT, tmp_path, THEANO_FLAGS='blas.ldflags=',
                             **{setup.ENV_SWITCH: '1'})
         assert not result['scan_blocked']
-        assert not result['rewrite']
+        assert not result['rewrite'] and not result['scan_guard']
 
     def test_theano_imported_first(self, tmp_path):
         result = run_python('import theano\n' + REPORT, tmp_path,

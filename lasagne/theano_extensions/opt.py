@@ -8,15 +8,22 @@ such as the CPU expansion of the abstract batch normalization ops in the
 generic elementwise ``pow`` whose exponent is a constant broadcast to the
 input's rank, which is several times slower than ``sqr``.
 :func:`local_pow_to_sqr` completes Theano's rule for that case.
+
+:func:`skip_truncated_scans` keeps one of Theano's scan rewrites away from
+the scans it breaks: loops with truncated gradients and several sequences,
+such as a recurrent layer with a mask and ``gradient_steps``.
 """
+import functools
+
 import numpy as np
 import theano
 import theano.tensor as T
 from theano import gof
 from theano.gof.opt import copy_stack_trace
+from theano.scan_module import scan_opt
 from theano.tensor.elemwise import DimShuffle
 
-__all__ = ['local_pow_to_sqr', 'register']
+__all__ = ['local_pow_to_sqr', 'skip_truncated_scans', 'register']
 
 
 def _constant_value(var):
@@ -57,12 +64,39 @@ def local_pow_to_sqr(node):
     return [result]
 
 
+def skip_truncated_scans(process_node):
+    """Wrap ``PushOutScanOutput.process_node``, a scan rewrite of Theano's,
+    so that it leaves scans with truncated gradients alone.
+
+    The rewrite moves computations at the end of a scan's inner graph out of
+    the loop. In Theano 1.0.5 it builds wrongly shaped products for the
+    gradient scan of a loop with ``truncate_gradient`` and two or more
+    sequences (e.g. a recurrent layer with a mask and ``gradient_steps``):
+    the compiled gradient fails with a shape mismatch. Such scans keep
+    their computations inside the loop, as without the rewrite.
+    """
+    if getattr(process_node, 'skips_truncated_scans', False):
+        return process_node
+
+    @functools.wraps(process_node)
+    def guarded(self, fgraph, node):
+        if getattr(node.op, 'truncate_gradient', -1) != -1:
+            return None
+        return process_node(self, fgraph, node)
+    guarded.skips_truncated_scans = True
+    return guarded
+
+
 def register():
-    """Register the rewrites of this module with Theano's optimizer, after
-    Theano's device-specific lowering (``specialize_device``), for the
-    ``fast_run`` and ``fast_compile`` modes. Does nothing if they are
-    registered already."""
+    """Register the rewrites of this module with Theano's optimizer:
+    :func:`local_pow_to_sqr` after Theano's device-specific lowering
+    (``specialize_device``), for the ``fast_run`` and ``fast_compile``
+    modes, and :func:`skip_truncated_scans` around Theano's
+    ``PushOutScanOutput``. Does nothing where this was done already."""
     db = theano.compile.optdb['specialize_device']
     if local_pow_to_sqr.__name__ not in db.__db__:
         db.register(local_pow_to_sqr.__name__, local_pow_to_sqr,
                     'fast_run', 'fast_compile')
+    pushout = getattr(scan_opt, 'PushOutScanOutput', None)
+    if pushout is not None:
+        pushout.process_node = skip_truncated_scans(pushout.process_node)

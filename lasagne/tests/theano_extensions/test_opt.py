@@ -191,3 +191,81 @@ def test_batch_norm_training_step(batch_norm_step, mode):
         np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-13)
     for p, value in zip((layer.mean, layer.inv_std), updated):
         np.testing.assert_allclose(p.get_value(), value, rtol=1e-13)
+
+
+class TestSkipTruncatedScans:
+
+    @staticmethod
+    def masked_recurrence_gradient(truncate_gradient):
+        """The weight gradient of a masked tanh recurrence over two
+        sequences (the input and the mask), with a truncated gradient."""
+        x = T.tensor3('x')
+        m = T.matrix('m')
+        W = theano.shared(np.random.RandomState(0).randn(3, 3), name='W')
+
+        def step(x_t, m_t, h):
+            return T.switch(m_t[:, None], T.tanh(x_t + T.dot(h, W)), h)
+
+        h, _ = theano.scan(step, sequences=[x, m],
+                           outputs_info=[T.zeros_like(x[0])],
+                           truncate_gradient=truncate_gradient)
+        return [x, m], T.grad(h[-1].sum(), W), W.get_value()
+
+    @staticmethod
+    def numpy_gradient(x, m, W, steps):
+        hs = [np.zeros_like(x[0])]
+        for x_t, m_t in zip(x, m):
+            new = np.tanh(x_t + hs[-1].dot(W))
+            hs.append(np.where(m_t[:, None] > 0, new, hs[-1]))
+        grad, delta = np.zeros_like(W), np.ones_like(x[0])
+        for t in range(len(x) - 1, len(x) - 1 - steps, -1):
+            pre = x[t] + hs[t].dot(W)
+            through = delta * (1 - np.tanh(pre) ** 2) * m[t][:, None]
+            grad += hs[t].T.dot(through)
+            delta = delta * (1 - m[t][:, None]) + through.dot(W.T)
+        return grad
+
+    def test_truncated_gradient_compiles(self):
+        inputs, grad, W = self.masked_recurrence_gradient(2)
+        rng = np.random.RandomState(1)
+        x = rng.randn(5, 2, 3)
+        m = (rng.rand(5, 2) > 0.3).astype(theano.config.floatX)
+        result = theano.function(inputs, grad, mode='FAST_RUN')(x, m)
+        np.testing.assert_allclose(result, self.numpy_gradient(x, m, W, 2),
+                                   rtol=1e-6)
+
+    def test_theano_rewrite_is_broken_without_the_guard(self, monkeypatch):
+        # Documents why the guard exists: with Theano's own method, the
+        # same graph fails to run.
+        pushout = theano.scan_module.scan_opt.PushOutScanOutput
+        monkeypatch.setattr(pushout, 'process_node',
+                            pushout.process_node.__wrapped__)
+        inputs, grad, _ = self.masked_recurrence_gradient(2)
+        f = theano.function(inputs, grad, mode='FAST_RUN')
+        with pytest.raises(ValueError, match='[Ss]hape mismatch'):
+            f(np.ones((5, 2, 3)), np.ones((5, 2)))
+
+    def test_untruncated_scans_still_rewritten(self):
+        calls = []
+
+        def process_node(self, fgraph, node):
+            calls.append(node)
+            return 'processed'
+
+        guarded = opt.skip_truncated_scans(process_node)
+        truncated = type('Node', (), {'op': type('Op', (), {
+            'truncate_gradient': 3})()})()
+        full = type('Node', (), {'op': type('Op', (), {
+            'truncate_gradient': -1})()})()
+        assert guarded(None, None, truncated) is None
+        assert guarded(None, None, full) == 'processed'
+        assert calls == [full]
+
+    def test_installed_once(self):
+        pushout = theano.scan_module.scan_opt.PushOutScanOutput
+        assert pushout.process_node.skips_truncated_scans
+        assert opt.skip_truncated_scans(pushout.process_node) is \
+            pushout.process_node
+        opt.register()
+        assert not getattr(pushout.process_node.__wrapped__,
+                           'skips_truncated_scans', False)
