@@ -115,6 +115,12 @@ class TestLibrarySearch:
         for path in libs:
             assert not setup.exports_blas(path)
 
+    def test_nothing_usable(self, monkeypatch, tmp_path):
+        (tmp_path / 'libopenblas.so').write_text('not a library')
+        monkeypatch.setattr(setup, 'candidate_libraries',
+                            lambda: [str(tmp_path / 'libopenblas.so')])
+        assert setup.find_blas() == ''
+
     def test_candidates_are_libraries(self):
         for path in setup.candidate_libraries():
             name = os.path.basename(path)
@@ -298,6 +304,20 @@ class TestTheanoRequirement:
             tmp_path)
         assert message.startswith('ImportError: Lasagne needs Theano >= 0.9')
         assert "pip install 'Theano>=0.9'" in message
+
+    def test_check_in_process(self, monkeypatch):
+        # The same check as test_old_theano, on this process's Theano with
+        # its batch normalization module hidden or emptied.
+        import types
+        nnet = theano.tensor.nnet
+        monkeypatch.setattr(nnet, 'bn', types.ModuleType('bn'))
+        with pytest.raises(ImportError, match='found Theano %s'
+                           % theano.__version__):
+            lasagne._check_theano()
+        monkeypatch.delattr(nnet, 'bn')
+        monkeypatch.setitem(sys.modules, 'theano.tensor.nnet.bn', None)
+        with pytest.raises(ImportError, match='needs Theano >= 0.9'):
+            lasagne._check_theano()
 
     def test_old_theano(self, tmp_path):
         # A stand-in for Theano 0.8: it has T.nnet.bn, but not the
