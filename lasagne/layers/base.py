@@ -23,13 +23,37 @@ def _describe(layer):
             else type(layer).__name__)
 
 
+def _is_int(value):
+    """Whether `value` is an integer, not counting booleans."""
+    return isinstance(value, utils.int_types) and not isinstance(value, bool)
+
+
 def _check_positive_int(layer, value, argument):
     """Raise a ValueError naming `layer` and `argument` unless `value` is a
     positive integer."""
-    if not isinstance(value, utils.int_types) or isinstance(value, bool) \
-            or value <= 0:
+    if not _is_int(value) or value <= 0:
         raise ValueError("%s: %s must be a positive int, got %r"
                          % (_describe(layer), argument, value))
+
+
+def _check_axis(layer, axis, ndim, argument):
+    """`axis`, an int indexing one of `ndim` axes (negative ones count from
+    the end), as a non-negative index; a ValueError naming `layer` and
+    `argument` otherwise."""
+    if not _is_int(axis) or not -ndim <= axis < ndim:
+        raise ValueError("%s: %s must be an int in [%d, %d) for inputs of "
+                         "%d dimensions, got %r"
+                         % (_describe(layer), argument, -ndim, ndim, ndim,
+                            axis))
+    return axis % ndim
+
+
+def _init_layer(layer, name):
+    """Set the attributes every layer has: its name, its (still empty)
+    parameters and the keyword arguments of get_output it accepts."""
+    layer.name = name
+    layer.params = OrderedDict()
+    layer.get_output_kwargs = []
 
 
 def _incoming_shape(layer, incoming):
@@ -74,10 +98,8 @@ class Layer(object):
     """
 
     def __init__(self, incoming, name=None):
-        self.name = name
+        _init_layer(self, name)
         self.input_shape, self.input_layer = _incoming_shape(self, incoming)
-        self.params = OrderedDict()
-        self.get_output_kwargs = []
         _check_input_shape(self, self.input_shape, 'input_shape')
 
     @property
@@ -205,18 +227,18 @@ class MergeLayer(Layer):
     """
 
     def __init__(self, incomings, name=None):
-        self.name = name
+        _init_layer(self, name)
         shapes_and_layers = [_incoming_shape(self, incoming)
                              for incoming in incomings]
         self.input_shapes = [shape for shape, _ in shapes_and_layers]
         self.input_layers = [layer for _, layer in shapes_and_layers]
-        self.params = OrderedDict()
-        self.get_output_kwargs = []
         for shape in self.input_shapes:
             _check_input_shape(self, shape, 'input_shapes')
 
     @Layer.output_shape.getter
     def output_shape(self):
+        """The shape of the layer's output, computed from its input shapes
+        (a tuple of ints and Nones)."""
         shape = self.get_output_shape_for(self.input_shapes)
         _check_static_shape(self, shape)
         return shape

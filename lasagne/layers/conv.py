@@ -6,6 +6,8 @@ All layers take inputs of shape ``(batch_size, num_input_channels, <n spatial
 dimensions>)`` and produce outputs of shape ``(batch_size, num_filters, <n
 spatial dimensions>)``.
 """
+import inspect
+
 import theano.tensor as T
 from theano.tensor.nnet import abstract_conv
 
@@ -29,16 +31,12 @@ __all__ = [
 
 
 def _padding(pad, filter_size):
-    """The zero padding at each end of an axis for a pad mode or amount."""
-    if pad == 'valid':
-        return 0
-    if pad == 'full':
-        return filter_size - 1
-    if pad == 'same':
-        return filter_size // 2
-    if isinstance(pad, int_types):
-        return pad
-    raise ValueError('Invalid pad: {0}'.format(pad))
+    """The zero padding at each end of an axis for a pad amount or mode
+    ('valid', 'full' or 'same')."""
+    if not isinstance(pad, int_types) and pad not in ('valid', 'full',
+                                                      'same'):
+        raise ValueError('Invalid pad: {0}'.format(pad))
+    return conv._padding(_border_mode(pad), filter_size)
 
 
 def conv_output_length(input_length, filter_size, stride, pad=0):
@@ -376,10 +374,30 @@ class BaseConvLayer(Layer):
         raise NotImplementedError
 
 
+def _takes_num_groups(convolution):
+    """Whether `convolution` can be called with a num_groups argument."""
+    try:
+        parameters = inspect.signature(convolution).parameters.values()
+    except (TypeError, ValueError):
+        # no signature to tell (e.g. a builtin): leave it to the call
+        return True
+    return any(p.name == 'num_groups' or p.kind == p.VAR_KEYWORD
+               for p in parameters)
+
+
 class _FunctionConvLayer(BaseConvLayer):
     """A convolutional layer that calls a convolution function with the
     interface of :func:`theano.tensor.nnet.conv2d`, stored in
-    ``self.convolution``."""
+    ``self.convolution`` by :meth:`_set_convolution`."""
+
+    def _set_convolution(self, convolution):
+        if self.num_groups > 1 and not _takes_num_groups(convolution):
+            raise ValueError(
+                "%s: num_groups=%d needs a convolution that takes a "
+                "num_groups argument, which %s does not"
+                % (_describe(self), self.num_groups,
+                   getattr(convolution, '__name__', repr(convolution))))
+        self.convolution = convolution
 
     def convolve(self, input, **kwargs):
         # only passed when needed: the alternative 1-D implementations of
@@ -402,7 +420,11 @@ class Conv1DLayer(_FunctionConvLayer):
         filter_flip=flip_filters)`` (and ``num_groups=num_groups`` if that
         is above 1), where the border mode is ``'half'`` for ``'same'``
         padding. One of :mod:`lasagne.theano_extensions.conv`; the default
-        is :func:`~lasagne.theano_extensions.conv.conv1d_mc0`.
+        is :func:`~lasagne.theano_extensions.conv.conv1d_mc0`. Of these,
+        only :func:`~lasagne.theano_extensions.conv.conv1d_mc0` and
+        :func:`~lasagne.theano_extensions.conv.conv1d_mc1` take
+        `num_groups`; with another one, ``num_groups`` above 1 raises a
+        :class:`ValueError`.
 """ + _KWARGS_BASE + "\n",
         examples="""
     Examples
@@ -423,7 +445,7 @@ class Conv1DLayer(_FunctionConvLayer):
                                           stride, pad, untie_biases, W, b,
                                           nonlinearity, flip_filters, n=1,
                                           **kwargs)
-        self.convolution = convolution
+        self._set_convolution(convolution)
 
 
 class Conv2DLayer(_FunctionConvLayer):
@@ -457,7 +479,7 @@ class Conv2DLayer(_FunctionConvLayer):
                                           stride, pad, untie_biases, W, b,
                                           nonlinearity, flip_filters, n=2,
                                           **kwargs)
-        self.convolution = convolution
+        self._set_convolution(convolution)
 
 
 class Conv3DLayer(_FunctionConvLayer):
@@ -486,8 +508,8 @@ class Conv3DLayer(_FunctionConvLayer):
                                           stride, pad, untie_biases, W, b,
                                           nonlinearity, flip_filters, n=3,
                                           **kwargs)
-        self.convolution = (T.nnet.conv3d if convolution is None
-                            else convolution)
+        self._set_convolution(T.nnet.conv3d if convolution is None
+                              else convolution)
 
 
 class _TransposedConvLayer(BaseConvLayer):
@@ -499,7 +521,9 @@ class _TransposedConvLayer(BaseConvLayer):
     def __init__(self, incoming, num_filters, filter_size, stride, crop,
                  untie_biases, W, b, nonlinearity, flip_filters, output_size,
                  n, **kwargs):
-        # set first: the output shape (needed for untied biases) uses it
+        # set first, as the output shape (needed for untied biases) uses
+        # it; the name too, for the error message of the check
+        self.name = kwargs.get('name')
         self.output_size = output_size
         if output_size is not None and not isinstance(output_size,
                                                       T.Variable):
@@ -752,7 +776,9 @@ class DilatedConv2DLayer(BaseConvLayer):
                  pad=0, untie_biases=False, W=init.GlorotUniform(),
                  b=init.Constant(0.), nonlinearity=nonlinearities.rectify,
                  flip_filters=False, **kwargs):
-        # set first: the output shape (needed for untied biases) uses it
+        # set first, as the output shape (needed for untied biases) uses
+        # it; the name too, for the error message of the check
+        self.name = kwargs.get('name')
         self.dilation = _int_tuple(self, dilation, 2, 'dilation', 1)
         super(DilatedConv2DLayer, self).__init__(
             incoming, num_filters, filter_size, 1, pad, untie_biases, W, b,

@@ -3,8 +3,7 @@ import theano.tensor as T
 
 from .. import init
 from .. import nonlinearities
-from ..utils import int_types
-from .base import Layer, _check_positive_int, _describe
+from .base import Layer, _check_axis, _check_positive_int, _describe
 
 
 __all__ = [
@@ -61,18 +60,12 @@ class DenseLayer(Layer):
                              else nonlinearity)
         _check_positive_int(self, num_units, 'num_units')
         self.num_units = num_units
-        ndim = len(self.input_shape)
-        if not isinstance(num_leading_axes, int_types) or \
-                not -ndim <= num_leading_axes < ndim:
-            raise ValueError(
-                "%s: num_leading_axes must be an int in [%d, %d) for the "
-                "%d-dimensional input %r, so that at least one trailing axis "
-                "remains; got %r" % (_describe(self), -ndim, ndim, ndim,
-                                     self.input_shape, num_leading_axes))
+        # at least one trailing axis must remain for the weights
+        leading = _check_axis(self, num_leading_axes, len(self.input_shape),
+                              'num_leading_axes')
         # Kept as given (negative values count from the end for any input
         # dimensionality), as upstream Lasagne stores it in pickles.
         self.num_leading_axes = num_leading_axes
-        leading = _leading_axes(num_leading_axes, ndim)
         if any(s is None for s in self.input_shape[leading:]):
             raise ValueError(
                 "%s: the trailing axes of the input (after the first %d of "
@@ -169,9 +162,8 @@ class NINLayer(Layer):
         return (input_shape[0], self.num_units) + tuple(input_shape[2:])
 
     def get_output_for(self, input, **kwargs):
-        # Move the channel axis last, mix it with W, and move it back.
-        axes = [0] + list(range(2, input.ndim)) + [1]
-        activation = T.tensordot(input.dimshuffle(*axes), self.W, axes=1)
+        # tensordot puts the mixed channel axis last; move it back second
+        activation = T.tensordot(input, self.W, axes=[[1], [0]])
         activation = activation.dimshuffle(
             0, input.ndim - 1, *range(1, input.ndim - 1))
         if self.b is not None:

@@ -22,8 +22,8 @@ from .base import Layer, _describe
 from .normalization import BatchNormLayer, batch_norm
 from .conv import (_KWARGS, _NUM_GROUPS, BaseConvLayer, _border_mode,
                    _conv_doc, _spatial_words)
-from .pool import (_PoolLayer, _kaiming_windows, _spp_args, _spp_output_shape,
-                   _spp_sizes)
+from .pool import (_MODE_DOC, _PoolLayer, _kaiming_windows, _spp_args,
+                   _spp_output_shape, _spp_sizes)
 
 _NEEDS = ("lasagne.layers.dnn needs Theano's gpuarray backend (pygpu with a "
           "CUDA device, e.g. THEANO_FLAGS=device=cuda) and cuDNN")
@@ -148,11 +148,6 @@ _POOL_DOC = """{n}-D pooling layer computed by cuDNN.
     Along each spatial axis, the output length is ``(input_length + 2 * pad
     - pool_size) // stride + 1``.
     """
-
-_MODE_DOC = """
-    mode : {'max', 'average_inc_pad', 'average_exc_pad', 'sum'}
-        The pooling function: the maximum, the mean including padded
-        positions, the mean excluding them, or the sum."""
 
 
 def _pool_doc(n, max_only):

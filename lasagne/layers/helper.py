@@ -4,7 +4,7 @@ from itertools import chain
 import numpy as np
 
 from .. import utils
-from .base import Layer, MergeLayer
+from .base import Layer
 from .input import InputLayer
 
 
@@ -29,11 +29,12 @@ def _as_list(layer_or_layers):
 
 
 def _incoming(layer):
+    """The incoming layers of `layer`, None where it was given a shape (an
+    input layer has none), and whether it takes a list of inputs: a layer
+    with an ``input_layers`` attribute does, like :class:`MergeLayer`."""
     if hasattr(layer, 'input_layers'):
-        return [i for i in layer.input_layers if i is not None]
-    if getattr(layer, 'input_layer', None) is not None:
-        return [layer.input_layer]
-    return []
+        return list(layer.input_layers), True
+    return [getattr(layer, 'input_layer', None)], False
 
 
 def get_all_layers(layer, treat_as_input=None):
@@ -81,7 +82,8 @@ def get_all_layers(layer, treat_as_input=None):
         else:
             entered.add(current)
             stack.append((current, True))
-            stack.extend((i, False) for i in reversed(_incoming(current)))
+            stack.extend((i, False) for i in reversed(_incoming(current)[0])
+                         if i is not None)
     return result
 
 
@@ -173,14 +175,13 @@ def _propagate(layers, given, input_attribute, compute, caller, what):
     for layer in all_layers:
         if layer in values:
             continue
-        incoming = (layer.input_layers if isinstance(layer, MergeLayer)
-                    else [layer.input_layer])
+        incoming, merges = _incoming(layer)
         if any(i not in values for i in incoming):
             raise ValueError("%s: no input %s reaches %r; pass a dict "
                              "mapping it, or a layer it depends on, to an "
                              "input %s" % (caller, what, layer, what))
         layer_input = [values[i] for i in incoming]
-        if not isinstance(layer, MergeLayer):
+        if not merges:
             layer_input = layer_input[0]
         values[layer] = compute(layer, layer_input)
     return values

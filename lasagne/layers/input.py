@@ -1,10 +1,7 @@
-from collections import OrderedDict
-
 import theano
 import theano.tensor as T
 
-from .. import utils
-from .base import Layer
+from .base import Layer, _describe, _init_layer, _is_int
 
 
 __all__ = [
@@ -46,25 +43,26 @@ class InputLayer(Layer):
     """
 
     def __init__(self, shape, input_var=None, name=None, **kwargs):
+        _init_layer(self, name)
         self.shape = tuple(shape)
-        if not all(d is None or (isinstance(d, utils.int_types) and d > 0)
-                   for d in self.shape):
-            raise ValueError("InputLayer: every dimension of shape must be "
-                             "a positive int or None, got %r" % (shape,))
+        if not all(d is None or (_is_int(d) and d > 0) for d in self.shape):
+            raise ValueError("%s: every dimension of shape must be a "
+                             "positive int or None, got %r"
+                             % (_describe(self), shape))
         ndim = len(self.shape)
         if input_var is None:
             var_type = T.TensorType(theano.config.floatX, (False,) * ndim)
             input_var = var_type("%s.input" % name if name is not None
                                  else "input")
         elif getattr(input_var, 'ndim', None) != ndim:
-            raise ValueError("InputLayer: shape %r has %d dimensions, but "
-                             "input_var %r has %s" % (
-                                 self.shape, ndim, input_var,
+            raise ValueError("%s: shape %r has %d dimensions, but input_var "
+                             "%r has %s" % (
+                                 _describe(self), self.shape, ndim,
+                                 input_var,
                                  getattr(input_var, 'ndim', 'none')))
         self.input_var = input_var
-        self.name = name
-        self.params = OrderedDict()
 
     @Layer.output_shape.getter
     def output_shape(self):
+        """The shape of the input, `shape`."""
         return self.shape

@@ -6,8 +6,7 @@ import numbers
 
 import theano.tensor as T
 
-from ..utils import int_types
-from .base import MergeLayer, _describe
+from .base import MergeLayer, _check_axis, _describe
 
 
 __all__ = [
@@ -157,6 +156,34 @@ def _merged_size(sizes):
     return next((s for s in sizes if s is not None), None)
 
 
+def _merge_cropping(layer, cropping):
+    """Check that `layer` has inputs and a valid `cropping`; return the
+    cropping with one entry per axis (None if there is no cropping)."""
+    if not layer.input_shapes:
+        raise ValueError("%s: incomings must hold at least one layer"
+                         % _describe(layer))
+    if cropping is None:
+        return None
+    return _full_cropping(cropping, len(layer.input_shapes[0]),
+                          _describe(layer))
+
+
+def _merged_shape(layer, input_shapes, free_axis=None, free_text=''):
+    """The common shape of inputs that must agree in their number of
+    dimensions and in every known size except along `free_axis`; a
+    ValueError naming `layer` (with `free_text` after "differ") if they do
+    not."""
+    output_shape = [_merged_size(sizes) for sizes in zip(*input_shapes)]
+    for shape in input_shapes:
+        if len(shape) != len(output_shape) or any(
+                axis != free_axis and None not in (s, o) and s != o
+                for axis, (s, o) in enumerate(zip(shape, output_shape))):
+            raise ValueError("%s: the input shapes %s differ%s"
+                             % (_describe(layer), list(input_shapes),
+                                free_text))
+    return output_shape
+
+
 class ConcatLayer(MergeLayer):
     """A layer that concatenates its inputs along one axis.
 
@@ -169,7 +196,8 @@ class ConcatLayer(MergeLayer):
         The axis to concatenate along; negative values count from the end.
     cropping : None or list
         Crops the inputs to a common size along other axes first, see
-        :func:`autocrop`; the entry for `axis` is ignored.
+        :func:`autocrop`; the entry for `axis` is ignored. The layer keeps
+        it as a list with one entry per axis, None for `axis`.
 
     Examples
     --------
@@ -185,36 +213,22 @@ class ConcatLayer(MergeLayer):
 
     def __init__(self, incomings, axis=1, cropping=None, **kwargs):
         super(ConcatLayer, self).__init__(incomings, **kwargs)
-        if not self.input_shapes:
-            raise ValueError("%s: incomings must hold at least one layer"
-                             % _describe(self))
-        ndim = len(self.input_shapes[0])
-        if not isinstance(axis, int_types) or not -ndim <= axis < ndim:
-            raise ValueError("%s: axis must be an int in [%d, %d) for "
-                             "inputs of %d dimensions, got %r"
-                             % (_describe(self), -ndim, ndim, ndim, axis))
+        cropping = _merge_cropping(self, cropping)
+        index = _check_axis(self, axis, len(self.input_shapes[0]), 'axis')
         self.axis = axis
         if cropping is not None:
-            cropping = _full_cropping(cropping, ndim, _describe(self))
             # The inputs are meant to differ along the concatenation axis.
-            cropping[axis] = None
+            cropping[index] = None
         self.cropping = cropping
         # Checks that the input shapes fit together.
         self.get_output_shape_for(self.input_shapes)
 
     def get_output_shape_for(self, input_shapes):
         input_shapes = autocrop_array_shapes(input_shapes, self.cropping)
-        ndim = len(input_shapes[0])
-        axis = self.axis % ndim
-        output_shape = [_merged_size(sizes) for sizes in zip(*input_shapes)]
-        for shape in input_shapes:
-            if len(shape) != ndim or any(
-                    i != axis and None not in (s, o) and s != o
-                    for i, (s, o) in enumerate(zip(shape, output_shape))):
-                raise ValueError("%s: the input shapes %s differ in more than "
-                                 "the concatenation axis %d"
-                                 % (_describe(self), list(input_shapes),
-                                    self.axis))
+        axis = self.axis % len(input_shapes[0])
+        output_shape = _merged_shape(
+            self, input_shapes, axis,
+            " in more than the concatenation axis %d" % self.axis)
         sizes = [shape[axis] for shape in input_shapes]
         output_shape[axis] = None if None in sizes else sum(sizes)
         return tuple(output_shape)
@@ -240,7 +254,8 @@ class ElemwiseMergeLayer(MergeLayer):
         A function of two Theano expressions, applied from left to right:
         ``f(f(x1, x2), x3)`` for three inputs.
     cropping : None or list
-        Crops the inputs to a common shape first, see :func:`autocrop`.
+        Crops the inputs to a common shape first, see :func:`autocrop`. The
+        layer keeps it as a list with one entry per axis.
 
     See Also
     --------
@@ -258,31 +273,17 @@ class ElemwiseMergeLayer(MergeLayer):
 
     def __init__(self, incomings, merge_function, cropping=None, **kwargs):
         super(ElemwiseMergeLayer, self).__init__(incomings, **kwargs)
-        if not self.input_shapes:
-            raise ValueError("%s: incomings must hold at least one layer"
-                             % _describe(self))
+        self.cropping = _merge_cropping(self, cropping)
         if not callable(merge_function):
             raise TypeError("%s: merge_function must be callable, got %r"
                             % (_describe(self), merge_function))
         self.merge_function = merge_function
-        if cropping is not None:
-            _full_cropping(cropping, len(self.input_shapes[0]),
-                           _describe(self))
-        self.cropping = cropping
         # Checks that the input shapes match.
         self.get_output_shape_for(self.input_shapes)
 
     def get_output_shape_for(self, input_shapes):
         input_shapes = autocrop_array_shapes(input_shapes, self.cropping)
-        output_shape = tuple(_merged_size(sizes)
-                             for sizes in zip(*input_shapes))
-        for shape in input_shapes:
-            if len(shape) != len(output_shape) or any(
-                    None not in (s, o) and s != o
-                    for s, o in zip(shape, output_shape)):
-                raise ValueError("%s: the input shapes %s differ"
-                                 % (_describe(self), list(input_shapes)))
-        return output_shape
+        return tuple(_merged_shape(self, input_shapes))
 
     def get_output_for(self, inputs, **kwargs):
         inputs = autocrop(inputs, self.cropping)

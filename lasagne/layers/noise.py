@@ -9,8 +9,7 @@ import theano.tensor as T
 from theano.sandbox.rng_mrg import MRG_RandomStreams as RandomStreams
 
 from ..random import get_rng
-from ..utils import int_types
-from .base import Layer, _describe
+from .base import Layer, _check_axis, _describe
 
 
 __all__ = [
@@ -27,6 +26,23 @@ def _random_streams():
     """Theano random streams seeded from :func:`lasagne.random.get_rng`, so
     that seeding Lasagne's generator makes the noise reproducible."""
     return RandomStreams(get_rng().randint(1, 2147462579))
+
+
+def _shared_noise(layer, input, shared_axes, sample):
+    """Noise for the `input` of `layer`, drawn by ``sample(shape)``, with
+    size one (broadcast) along `shared_axes` so that the same noise acts
+    all along them."""
+    # A shape known at construction gives Theano a constant noise shape.
+    shape = layer.input_shape
+    if None in shape:
+        shape = input.shape
+    # negative axes count from the end, as the layers keep them as given
+    shared_axes = [axis % input.ndim for axis in shared_axes]
+    noise = sample(tuple(1 if axis in shared_axes else size
+                         for axis, size in enumerate(shape)))
+    if shared_axes:
+        noise = T.addbroadcast(noise, *shared_axes)
+    return noise
 
 
 class DropoutLayer(Layer):
@@ -92,13 +108,9 @@ class DropoutLayer(Layer):
         self.p = p
         self.rescale = rescale
         self.shared_axes = tuple(shared_axes)
-        ndim = len(self.input_shape)
-        if any(not isinstance(a, int_types) or not -ndim <= a < ndim
-               for a in self.shared_axes):
-            raise ValueError("%s: shared_axes must be ints in [%d, %d) for "
-                             "the %d-dimensional input %r, got %r"
-                             % (_describe(self), -ndim, ndim, ndim,
-                                self.input_shape, shared_axes))
+        for axis in self.shared_axes:
+            _check_axis(self, axis, len(self.input_shape),
+                        'each of shared_axes')
 
     def get_output_for(self, input, deterministic=False, **kwargs):
         if deterministic or (isinstance(self.p, numbers.Number) and
@@ -107,17 +119,10 @@ class DropoutLayer(Layer):
         retain_prob = 1 - self.p
         if self.rescale:
             input = input / retain_prob
-        # A shape known at construction gives Theano a constant mask shape.
-        mask_shape = self.input_shape
-        if any(s is None for s in mask_shape):
-            mask_shape = input.shape
-        shared_axes = [a % input.ndim for a in self.shared_axes]
-        mask_shape = tuple(1 if axis in shared_axes else s
-                           for axis, s in enumerate(mask_shape))
-        mask = self._srng.binomial(mask_shape, p=retain_prob,
-                                   dtype=input.dtype)
-        if shared_axes:
-            mask = T.addbroadcast(mask, *shared_axes)
+        mask = _shared_noise(
+            self, input, self.shared_axes,
+            lambda shape: self._srng.binomial(shape, p=retain_prob,
+                                              dtype=input.dtype))
         return input * mask
 
 

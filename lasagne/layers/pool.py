@@ -4,8 +4,8 @@ Pooling and upscaling layers.
 import theano.tensor as T
 from theano.tensor.signal.pool import pool_2d, pool_3d
 
-from ..utils import int_types
-from .base import Layer, _check_positive_int, _describe
+from .base import (Layer, _check_axis, _check_positive_int, _describe,
+                   _is_int)
 from .conv import _check_spatial_dims, _int_tuple, _spatial_words
 
 
@@ -266,13 +266,25 @@ class _UpscaleLayer(Layer):
                 if factor > 1:
                     input = T.extra_ops.repeat(input, factor, axis)
             return input
-        if all(factor == 1 for factor in self.scale_factor):
-            return input
-        upscaled = T.zeros(self.get_output_shape_for(input.shape),
-                           dtype=input.dtype)
-        every = tuple(slice(None, None, factor)
-                      for factor in self.scale_factor)
-        return T.set_subtensor(upscaled[(slice(None),) * 2 + every], input)
+        for axis, factor in enumerate(self.scale_factor, 2):
+            if factor > 1:
+                input = _dilate(input, axis, factor)
+        return input
+
+
+def _dilate(x, axis, factor):
+    """`x` with ``factor - 1`` zeros after each element along `axis`."""
+    # Each element is given a new axis of its own, filled up with zeros, and
+    # the two axes are merged. Writing `x` into every factor-th position of
+    # a tensor of zeros (set_subtensor) would be shorter, but Theano 1.0.5
+    # never finishes optimizing the gradient of that.
+    shape = [x.shape[i] for i in range(x.ndim)]
+    zeros = T.zeros(shape[:axis + 1] + [factor - 1] + shape[axis + 1:],
+                    dtype=x.dtype)
+    spread = T.concatenate([T.shape_padaxis(x, axis + 1), zeros],
+                           axis=axis + 1)
+    shape[axis] = shape[axis] * factor
+    return spread.reshape(shape, ndim=x.ndim)
 
 
 _UPSCALE_DOC = """{n}-D upscaling layer.
@@ -374,29 +386,24 @@ class GlobalPoolLayer(Layer):
         return self.pool_function(input.flatten(3), axis=2)
 
 
-def _feature_groups(layer, pool_size, axis):
-    """Validate the arguments of a feature pooling layer; return `axis` as a
-    non-negative index."""
+def _check_feature_groups(layer, pool_size, axis):
+    """Validate the arguments of a feature pooling layer."""
     _check_positive_int(layer, pool_size, 'pool_size')
-    ndim = len(layer.input_shape)
-    if not isinstance(axis, int_types) or not -ndim <= axis < ndim:
-        raise ValueError("%s: axis must be an int in [%d, %d) for the input "
-                         "shape %r, got %r" % (_describe(layer), -ndim, ndim,
-                                               layer.input_shape, axis))
-    axis %= ndim
+    axis = _check_axis(layer, axis, len(layer.input_shape), 'axis')
     num_features = layer.input_shape[axis]
     if num_features is not None and num_features % pool_size:
         raise ValueError("%s: the number of input features along axis %d "
                          "(%d) is not a multiple of pool_size=%d"
                          % (_describe(layer), axis, num_features, pool_size))
-    return axis
 
 
 def _split_features(input, axis, pool_size):
-    """`input` with its `axis` split into (groups, pool_size)."""
+    """`input` with its `axis` (negative ones count from the end) split into
+    (groups, pool_size), and the non-negative index of the groups axis."""
+    axis %= input.ndim
     shape = [input.shape[i] for i in range(input.ndim)]
     shape[axis:axis + 1] = [shape[axis] // pool_size, pool_size]
-    return input.reshape(shape, ndim=input.ndim + 1)
+    return input.reshape(shape, ndim=input.ndim + 1), axis
 
 
 class FeaturePoolLayer(Layer):
@@ -444,20 +451,20 @@ class FeaturePoolLayer(Layer):
     def __init__(self, incoming, pool_size, axis=1, pool_function=T.max,
                  **kwargs):
         super(FeaturePoolLayer, self).__init__(incoming, **kwargs)
-        self._axis = _feature_groups(self, pool_size, axis)
+        _check_feature_groups(self, pool_size, axis)
         self.pool_size = pool_size
         self.axis = axis
         self.pool_function = pool_function
 
     def get_output_shape_for(self, input_shape):
         shape = list(input_shape)
-        if shape[self._axis] is not None:
-            shape[self._axis] //= self.pool_size
+        if shape[self.axis] is not None:
+            shape[self.axis] //= self.pool_size
         return tuple(shape)
 
     def get_output_for(self, input, **kwargs):
-        groups = _split_features(input, self._axis, self.pool_size)
-        return self.pool_function(groups, axis=self._axis + 1)
+        groups, axis = _split_features(input, self.axis, self.pool_size)
+        return self.pool_function(groups, axis=axis + 1)
 
 
 class FeatureWTALayer(Layer):
@@ -497,15 +504,15 @@ class FeatureWTALayer(Layer):
 
     def __init__(self, incoming, pool_size, axis=1, **kwargs):
         super(FeatureWTALayer, self).__init__(incoming, **kwargs)
-        self._axis = _feature_groups(self, pool_size, axis)
+        _check_feature_groups(self, pool_size, axis)
         self.pool_size = pool_size
         self.axis = axis
 
     def get_output_for(self, input, **kwargs):
-        groups = _split_features(input, self._axis, self.pool_size)
-        winners = T.argmax(groups, axis=self._axis + 1, keepdims=True)
+        groups, axis = _split_features(input, self.axis, self.pool_size)
+        winners = T.argmax(groups, axis=axis + 1, keepdims=True)
         pattern = ['x'] * groups.ndim
-        pattern[self._axis + 1] = 0
+        pattern[axis + 1] = 0
         positions = T.arange(self.pool_size).dimshuffle(pattern)
         mask = T.eq(winners, positions).reshape(input.shape)
         return input * mask
@@ -515,8 +522,7 @@ def _spp_args(layer, pool_dims, mode, kaiming):
     """Validate the arguments of a spatial pyramid pooling layer; `kaiming`
     tells if it lays out its bins as He et al. (2014) do."""
     _check_spatial_dims(layer, 2)
-    if not pool_dims or not all(isinstance(d, int_types) and d > 0
-                                for d in pool_dims):
+    if not pool_dims or not all(_is_int(d) and d > 0 for d in pool_dims):
         raise ValueError("%s: pool_dims must be a non-empty list of positive "
                          "ints, got %r" % (_describe(layer), pool_dims))
     _check_pool_mode(layer, mode)

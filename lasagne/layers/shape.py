@@ -6,8 +6,7 @@ import numpy as np
 import theano.tensor as T
 
 from ..theano_extensions import padding
-from ..utils import int_types
-from .base import Layer, _describe
+from .base import Layer, _check_axis, _describe, _is_int
 
 
 __all__ = [
@@ -21,20 +20,6 @@ __all__ = [
     "pad",
     "SliceLayer",
 ]
-
-
-def _is_int(value):
-    return isinstance(value, int_types) and not isinstance(value, bool)
-
-
-def _check_axis(layer, axis, ndim, argument):
-    """Raise a ValueError naming `layer` and `argument` unless `axis` is an
-    int indexing one of `ndim` axes (negative counts from the end)."""
-    if not _is_int(axis) or not -ndim <= axis < ndim:
-        raise ValueError("%s: %s must be an int in [%d, %d) for the "
-                         "%d-dimensional input %r, got %r"
-                         % (_describe(layer), argument, -ndim, ndim, ndim,
-                            layer.input_shape, axis))
 
 
 class FlattenLayer(Layer):
@@ -298,6 +283,12 @@ class PadLayer(Layer):
         The number of leading axes that are not padded (by default the
         batch and channel axes).
 
+    Attributes
+    ----------
+    width : int or list of pairs of int
+        An int `width` as given; an iterable as the list of its ``(before,
+        after)`` pairs.
+
     See Also
     --------
     lasagne.theano_extensions.padding.pad : the function this layer applies
@@ -319,36 +310,18 @@ class PadLayer(Layer):
             raise ValueError("%s: batch_ndim must be an int from 0 to the "
                              "input's %d dimensions, got %r"
                              % (_describe(self), ndim, batch_ndim))
-        self.width = width
+        pairs = padding._pad_pairs(width, ndim, batch_ndim, _describe(self))
+        # An iterable is kept as the list of pairs: it may be a generator,
+        # which the check has used up.
+        self.width = width if _is_int(width) else pairs
         self.val = val
         self.batch_ndim = batch_ndim
-        pairs = self._pairs(ndim)
-        if pairs is None or any(len(pair) != 2 for pair in pairs) or \
-                any(not _is_int(w) or w < 0 for pair in pairs for w in pair):
-            raise ValueError("%s: width must be a non-negative int, or an "
-                             "iterable of such ints or of pairs of them, got "
-                             "%r" % (_describe(self), width))
-        if len(pairs) > ndim - batch_ndim:
-            raise ValueError("%s: width %r pads %d axes, but the input %r "
-                             "has only %d axes after the first batch_ndim=%d"
-                             % (_describe(self), width, len(pairs),
-                                self.input_shape, ndim - batch_ndim,
-                                batch_ndim))
-
-    def _pairs(self, ndim):
-        """The ``(before, after)`` padding of each padded axis, None if
-        `width` has the wrong structure."""
-        if _is_int(self.width):
-            return [(self.width, self.width)] * (ndim - self.batch_ndim)
-        try:
-            return [(w, w) if _is_int(w) else tuple(w) for w in self.width]
-        except TypeError:
-            return None
 
     def get_output_shape_for(self, input_shape):
         output_shape = list(input_shape)
-        for axis, (before, after) in enumerate(self._pairs(len(input_shape)),
-                                               self.batch_ndim):
+        pairs = padding._pad_pairs(self.width, len(input_shape),
+                                   self.batch_ndim)
+        for axis, (before, after) in enumerate(pairs, self.batch_ndim):
             if output_shape[axis] is not None:
                 output_shape[axis] += before + after
         return tuple(output_shape)

@@ -13,8 +13,8 @@ import theano.tensor as T
 from .. import init
 from .. import nonlinearities
 from ..utils import as_tuple, floatX, int_types
-from .base import Layer, MergeLayer, _describe
-from .noise import _random_streams
+from .base import Layer, MergeLayer, _check_axis, _describe, _is_int
+from .noise import _random_streams, _shared_noise
 
 
 __all__ = [
@@ -72,19 +72,14 @@ def _shared_axes(layer, shared_axes):
         return (0,) + tuple(range(2, ndim))
     if isinstance(shared_axes, str) and shared_axes == 'all':
         return tuple(range(ndim))
-    axes = ((shared_axes,) if isinstance(shared_axes, int_types)
-            else shared_axes)
-    try:
-        axes = tuple(axes)
-    except TypeError:
-        axes = None
-    if axes is None or any(not isinstance(a, int_types) or
-                           not -ndim <= a < ndim for a in axes):
-        raise ValueError("%s: shared_axes must be 'auto', 'all', or one or "
-                         "more ints in [%d, %d) for the %d-dimensional input "
-                         "%r, got %r" % (_describe(layer), -ndim, ndim, ndim,
-                                         layer.input_shape, shared_axes))
-    return tuple(a % ndim for a in axes)
+    if _is_int(shared_axes):
+        shared_axes = (shared_axes,)
+    if isinstance(shared_axes, str) or not hasattr(shared_axes, '__iter__'):
+        raise ValueError("%s: shared_axes must be 'auto', 'all', an int or "
+                         "an iterable of ints, got %r"
+                         % (_describe(layer), shared_axes))
+    return tuple(_check_axis(layer, axis, ndim, 'each of shared_axes')
+                 for axis in shared_axes)
 
 
 def _unshared_shape(layer, argument):
@@ -246,7 +241,12 @@ def standardize(layer, offset, scale, shared_axes='auto'):
     return layer
 
 
-_PYTHON_MODE = theano.Mode(linker='py', optimizer=None)
+# Theano's shape inference (part of the fast_run optimizations) replaces the
+# shape of an expression by one computed from the shapes of its inputs, so
+# that no values are computed. Constant folding is left out: it would compile
+# C code for the few operations left, which the Python linker runs as well.
+_SHAPE_MODE = theano.Mode(linker='py', optimizer='fast_run').excluding(
+    'topo_constant_folding', 'constant_folding_for_scan2')
 
 
 class ExpressionLayer(Layer):
@@ -260,10 +260,11 @@ class ExpressionLayer(Layer):
         Maps the input expression to the output expression.
     output_shape : None, 'auto', tuple or callable
         The output shape: None for the input shape (the default); 'auto' to
-        find it by applying `function` to a tensor of zeros of the input's
-        shape (with 0 for unknown sizes, which become None) and compiling
-        the result's shape; a tuple for a fixed shape; or a callable that
-        maps the input shape to the output shape.
+        infer it with Theano's shape inference from the expression that
+        `function` gives for an input of the input's shape, where unknown
+        sizes count as 0 and output sizes of 0 are reported as None; a
+        tuple for a fixed shape; or a callable that maps the input shape to
+        the output shape.
 
     Notes
     -----
@@ -282,6 +283,9 @@ class ExpressionLayer(Layer):
     ...                          output_shape=lambda shape: shape[:2])
     >>> l_mean.output_shape
     (None, 3)
+    >>> l_max = ExpressionLayer(l_in, lambda x: x.max(axis=0), 'auto')
+    >>> l_max.output_shape
+    (3, 8, 8)
     """
 
     def __init__(self, incoming, function, output_shape=None, **kwargs):
@@ -307,12 +311,11 @@ class ExpressionLayer(Layer):
             return tuple(self._output_shape(input_shape))
         if self._output_shape == 'auto':
             zeros = T.zeros([0 if s is None else s for s in input_shape])
-            # Only the shape matters: Theano's Python implementations find
-            # it without compiling C code, and the values of the empty
-            # arrays standing for unknown sizes may warn (e.g. mean of
-            # nothing), which is of no concern here.
             shape_of = theano.function([], self.function(zeros).shape,
-                                       mode=_PYTHON_MODE)
+                                       mode=_SHAPE_MODE)
+            # Values are only computed for operations Theano cannot infer
+            # the shape of; those of the empty arrays standing for unknown
+            # sizes may warn (e.g. mean of nothing), of no concern here.
             with warnings.catch_warnings(), np.errstate(all='ignore'):
                 warnings.simplefilter('ignore', RuntimeWarning)
                 shape = shape_of()
@@ -864,15 +867,11 @@ class RandomizedRectifierLayer(Layer):
                              isinstance(self.upper, numbers.Number) and
                              self.lower == self.upper):
             return T.nnet.relu(input, (self.lower + self.upper) / 2.0)
-        shape = self.input_shape
-        if None in shape:
-            shape = input.shape
-        shape = tuple(1 if axis in self.shared_axes else s
-                      for axis, s in enumerate(shape))
-        slopes = self._srng.uniform(shape, low=self.lower, high=self.upper,
-                                    dtype=theano.config.floatX)
-        if self.shared_axes:
-            slopes = T.addbroadcast(slopes, *self.shared_axes)
+        slopes = _shared_noise(
+            self, input, self.shared_axes,
+            lambda shape: self._srng.uniform(shape, low=self.lower,
+                                             high=self.upper,
+                                             dtype=theano.config.floatX))
         return T.nnet.relu(input, slopes)
 
 

@@ -11,27 +11,12 @@ fastest on some hardware and for some sizes.
 :class:`lasagne.layers.Conv1DLayer` uses :func:`conv1d_mc0` unless told
 otherwise with its ``convolution`` argument.
 
-All of them take the same arguments:
-
-input : Theano 3-D tensor
-    The input.
-filters : Theano 3-D tensor
-    The filters.
-image_shape, filter_shape : tuples of 3 ints (or None)
-    The shapes of `input` and `filters` if known, with None for unknown
-    sizes. Optional for the functions built on ``conv2d``.
-border_mode : 'valid', 'full', 'half', int or tuple of one int
-    The zero padding at both ends of the input: none (``'valid'``),
-    ``filter_length - 1`` (``'full'``), ``filter_length // 2`` (``'half'``)
-    or the given amount.
-subsample : tuple of one int
-    The stride.
-filter_flip : bool
-    True (the default) flips the filters along their length, which computes
-    a convolution; False computes a cross-correlation.
-
-The output length is ``(input_length + 2 * pad - filter_length) // stride +
-1`` for a padding of ``pad`` at each end.
+All of them take the same arguments, except that only :func:`conv1d_mc0`
+and :func:`conv1d_mc1` take ``num_groups`` (so only they can serve a
+:class:`~lasagne.layers.Conv1DLayer` with ``num_groups`` above 1), and
+:func:`conv1d_unstrided`, :func:`conv1d_sd` and :func:`conv1d_md` need the
+filter length in ``filter_shape``. The output length is ``(input_length + 2 *
+pad - filter_length) // stride + 1`` for a padding of ``pad`` at each end.
 """
 import theano.tensor as T
 
@@ -46,6 +31,71 @@ __all__ = [
     "conv1d_sd",
     "conv1d_md",
 ]
+
+
+# Pieces of the docstrings of the convolution functions; parameters in the
+# order of their signatures.
+_INPUTS = """Parameters
+    ----------
+    input : Theano 3-D tensor
+        The input, of shape ``(batch_size, num_input_channels,
+        input_length)``.
+    filters : Theano 3-D tensor
+        The filters, of shape ``(num_filters, num_input_channels,
+        filter_length)``."""
+
+_OPTIONAL_SHAPES = """
+    image_shape : tuple of 3 ints or None
+        The shape of `input` if known, with None for unknown sizes.
+    filter_shape : tuple of 3 ints or None
+        The shape of `filters` if known, likewise."""
+
+_REQUIRED_SHAPES = """
+    image_shape : tuple of 3 ints
+        The shape of `input`, with None for unknown sizes.
+    filter_shape : tuple of 3 ints
+        The shape of `filters`, with a known filter length."""
+
+_OPTIONS = """
+    border_mode : 'valid', 'full', 'half', int or tuple of one int
+        The zero padding at both ends of the input: none (``'valid'``),
+        ``filter_length - 1`` (``'full'``), ``filter_length // 2``
+        (``'half'``) or the given amount.
+    subsample : tuple of one int
+        The stride.
+    filter_flip : bool
+        True (the default) flips the filters along their length, which
+        computes a convolution; False computes a cross-correlation."""
+
+_NUM_GROUPS = """
+    num_groups : int
+        Split the input channels and the filters into this many groups, as
+        :func:`theano.tensor.nnet.conv2d` does."""
+
+_NO_NUM_GROUPS = """
+
+    Notes
+    -----
+    This function does not take ``num_groups``; grouped 1-D convolutions
+    need :func:`conv1d_mc0` or :func:`conv1d_mc1`."""
+
+
+_RETURNS = """
+
+    Returns
+    -------
+    Theano 3-D tensor
+        The output, of shape ``(batch_size, num_filters, output_length)``."""
+
+
+def _document(parameters, notes=''):
+    """Complete the docstring of a convolution function with the sections
+    on its `parameters`, its result and any `notes`."""
+    def decorate(function):
+        function.__doc__ = function.__doc__.format(
+            sections=parameters + _RETURNS + notes)
+        return function
+    return decorate
 
 
 def _stride(subsample):
@@ -127,18 +177,18 @@ def _conv1d_as_2d(input, filters, image_shape, filter_shape, border_mode,
     return conved[:, :, :, 0] if axis == 3 else conved[:, :, 0, :]
 
 
+@_document(_INPUTS + _OPTIONAL_SHAPES + """
+        The border modes 'full' and 'half' need its filter length.""" +
+           _OPTIONS, _NO_NUM_GROUPS)
 def conv1d_sc(input, filters, image_shape=None, filter_shape=None,
               border_mode='valid', subsample=(1,), filter_flip=True):
     """1-D convolution as a single-channel 2-D convolution.
 
     The input channels become the height of a one-channel image, the
     filters span all of it, and the 2-D convolution slides along the length
-    only. See the module description for the arguments.
+    only.
 
-    Returns
-    -------
-    Theano 3-D tensor
-        The output, of shape ``(batch_size, num_filters, output_length)``.
+    {sections}
     """
     input, filters = _valid_unflipped(input, filters, filter_shape,
                                       border_mode, filter_flip)
@@ -157,42 +207,39 @@ def conv1d_sc(input, filters, image_shape=None, filter_shape=None,
     return conved[:, :, 0, :]
 
 
+@_document(_INPUTS + _OPTIONAL_SHAPES + _OPTIONS + _NUM_GROUPS)
 def conv1d_mc0(input, filters, image_shape=None, filter_shape=None,
                border_mode='valid', subsample=(1,), filter_flip=True,
                num_groups=1):
     """1-D convolution as a 2-D convolution of images of height one.
 
     The input of shape ``(b, c, length)`` is seen as ``(b, c, 1, length)``.
-    See the module description for the arguments; `num_groups` splits the
-    channels into groups as in :func:`theano.tensor.nnet.conv2d`.
 
-    Returns
-    -------
-    Theano 3-D tensor
-        The output, of shape ``(batch_size, num_filters, output_length)``.
+    {sections}
     """
     return _conv1d_as_2d(input, filters, image_shape, filter_shape,
                          border_mode, subsample, filter_flip, num_groups, 2)
 
 
+@_document(_INPUTS + _OPTIONAL_SHAPES + _OPTIONS + _NUM_GROUPS)
 def conv1d_mc1(input, filters, image_shape=None, filter_shape=None,
                border_mode='valid', subsample=(1,), filter_flip=True,
                num_groups=1):
     """1-D convolution as a 2-D convolution of images of width one.
 
     The input of shape ``(b, c, length)`` is seen as ``(b, c, length, 1)``.
-    See the module description for the arguments; `num_groups` splits the
-    channels into groups as in :func:`theano.tensor.nnet.conv2d`.
 
-    Returns
-    -------
-    Theano 3-D tensor
-        The output, of shape ``(batch_size, num_filters, output_length)``.
+    {sections}
     """
     return _conv1d_as_2d(input, filters, image_shape, filter_shape,
                          border_mode, subsample, filter_flip, num_groups, 3)
 
 
+@_document(_INPUTS + _REQUIRED_SHAPES + _OPTIONS + """
+    implementation : callable
+        The 1-D convolution to apply to the folded tensors, e.g.
+        :func:`conv1d_sc` (the default) or :func:`conv1d_mc0`.""",
+           _NO_NUM_GROUPS)
 def conv1d_unstrided(input, filters, image_shape, filter_shape,
                      border_mode='valid', subsample=(1,), filter_flip=True,
                      implementation=conv1d_sc):
@@ -203,18 +250,9 @@ def conv1d_unstrided(input, filters, image_shape, filter_shape,
     the length), and so are the filters; an unstrided convolution of the
     folded tensors, computed by `implementation`, equals the strided
     convolution of the original ones. The filter length must be a multiple
-    of the stride. See the module description for the other arguments.
+    of the stride.
 
-    Parameters
-    ----------
-    implementation : callable
-        The 1-D convolution to apply to the folded tensors, e.g.
-        :func:`conv1d_sc` (the default) or :func:`conv1d_mc0`.
-
-    Returns
-    -------
-    Theano 3-D tensor
-        The output, of shape ``(batch_size, num_filters, output_length)``.
+    {sections}
     """
     filter_length = _static_filter_length('conv1d_unstrided', filter_shape)
     stride = _stride(subsample)
@@ -247,6 +285,7 @@ def conv1d_unstrided(input, filters, image_shape, filter_shape,
                           'valid', (1,), False)
 
 
+@_document(_INPUTS + _REQUIRED_SHAPES + _OPTIONS, _NO_NUM_GROUPS)
 def conv1d_sd(input, filters, image_shape, filter_shape, border_mode='valid',
               subsample=(1,), filter_flip=True):
     """1-D convolution as a single tensor dot product.
@@ -254,13 +293,9 @@ def conv1d_sd(input, filters, image_shape, filter_shape, border_mode='valid',
     The input windows seen by each filter tap are gathered into one tensor
     of shape ``(filter_length, batch_size, num_input_channels,
     output_length)``, which a single :func:`theano.tensor.tensordot` combines
-    with the filters. `filter_shape` must give the filter length. See the
-    module description for the arguments.
+    with the filters.
 
-    Returns
-    -------
-    Theano 3-D tensor
-        The output, of shape ``(batch_size, num_filters, output_length)``.
+    {sections}
     """
     filter_length = _static_filter_length('conv1d_sd', filter_shape)
     input, filters = _valid_unflipped(input, filters, filter_shape,
@@ -271,17 +306,12 @@ def conv1d_sd(input, filters, image_shape, filter_shape, border_mode='valid',
     return conved.dimshuffle(0, 2, 1)
 
 
+@_document(_INPUTS + _REQUIRED_SHAPES + _OPTIONS, _NO_NUM_GROUPS)
 def conv1d_md(input, filters, image_shape, filter_shape, border_mode='valid',
               subsample=(1,), filter_flip=True):
     """1-D convolution as a sum of tensor dot products, one per filter tap.
 
-    `filter_shape` must give the filter length. See the module description
-    for the arguments.
-
-    Returns
-    -------
-    Theano 3-D tensor
-        The output, of shape ``(batch_size, num_filters, output_length)``.
+    {sections}
     """
     filter_length = _static_filter_length('conv1d_md', filter_shape)
     input, filters = _valid_unflipped(input, filters, filter_shape,

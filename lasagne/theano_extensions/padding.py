@@ -6,18 +6,31 @@ import theano.tensor as T
 from ..utils import int_types
 
 
-def _pad_pairs(width, num_axes):
-    """Turn a padding `width` into one ``(before, after)`` pair per padded
-    axis."""
-    widths = [width] * num_axes if isinstance(width, int_types) else width
-    pairs = [(w, w) if isinstance(w, int_types) else tuple(w) for w in widths]
-    if len(pairs) > num_axes:
-        raise ValueError("pad: got a padding width for %d axes, but the "
-                         "input only has %d axes after the first batch_ndim"
-                         % (len(pairs), num_axes))
-    if any(len(pair) != 2 or min(pair) < 0 for pair in pairs):
-        raise ValueError("pad: padding widths must be non-negative ints or "
-                         "pairs of them, got %r" % (width,))
+def _is_width(value):
+    return (isinstance(value, int_types) and not isinstance(value, bool) and
+            value >= 0)
+
+
+def _pad_pairs(width, ndim, batch_ndim, caller='pad'):
+    """Check a padding `width` for an input of `ndim` dimensions and turn it
+    into one ``(before, after)`` pair per padded axis; `caller` begins the
+    error messages."""
+    if _is_width(width):
+        return [(width, width)] * (ndim - batch_ndim)
+    try:
+        pairs = [(w, w) if _is_width(w) else tuple(w) for w in width]
+    except TypeError:
+        pairs = None
+    if pairs is None or any(len(pair) != 2 or not all(map(_is_width, pair))
+                            for pair in pairs):
+        raise ValueError("%s: width must be a non-negative int, or an "
+                         "iterable of such ints or of pairs of them, got %r"
+                         % (caller, width))
+    if len(pairs) > ndim - batch_ndim:
+        raise ValueError("%s: width %r pads %d axes, but the input has only "
+                         "%d axes after the first batch_ndim=%d"
+                         % (caller, width, len(pairs), ndim - batch_ndim,
+                            batch_ndim))
     return pairs
 
 
@@ -55,7 +68,7 @@ def pad(x, width, val=0, batch_ndim=1):
     array([[ 1.,  1., -1., -1.]])
     """
     x = T.as_tensor_variable(x)
-    pairs = _pad_pairs(width, x.ndim - batch_ndim)
+    pairs = _pad_pairs(width, x.ndim, batch_ndim)
     fill = T.cast(val, x.dtype)
     # Blocks of `val` are concatenated to the sides: Theano 1.0.5 loops
     # forever optimizing the gradient of set_subtensor into a larger tensor.

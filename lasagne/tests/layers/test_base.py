@@ -188,3 +188,9 @@ class TestMergeLayer(object):
             layer.output_shape
         with pytest.raises(NotImplementedError):
             layer.get_output_for([T.matrix()])
+
+
+@pytest.mark.parametrize('cls', [Layer, MergeLayer, InputLayer])
+def test_output_shape_documented(cls):
+    # the overriding getters of MergeLayer and InputLayer keep a docstring
+    assert 'shape' in cls.output_shape.__doc__

@@ -384,6 +384,16 @@ def with_name(**kwargs):
      r"channels and 2 spatial dimensions\), got input shape \(None, 3, 8\)"),
     (Conv1DLayer, (None, 3, 8, 8), {}, ValueError,
      "expected an input of 3 dimensions"),
+    (Conv1DLayer, (None, 4, 8),
+     with_name(num_groups=2, convolution=conv_ext.conv1d_sc),
+     ValueError, "Conv1DLayer 'bad': num_groups=2 needs a convolution that "
+     "takes a num_groups argument, which conv1d_sc does not"),
+    (Conv1DLayer, (None, 4, 8), dict(num_groups=2,
+                                     convolution=conv_ext.conv1d_md),
+     ValueError, "which conv1d_md does not"),
+    (Conv2DLayer, (None, 4, 8, 8), dict(num_groups=2,
+                                        convolution=lambda x, W, *args: x),
+     ValueError, "which <lambda> does not"),
     (Conv3DLayer, (None, 3, 8, 8), {}, ValueError,
      "expected an input of 5 dimensions"),
     (BaseConvLayer, (None, 3), {}, ValueError,
@@ -426,12 +436,14 @@ def with_name(**kwargs):
      ValueError, r"output_size=\(11, 9\) cannot be reached from the input "
      r"shape \(None, 3, 4, 4\) with filter_size=\(3, 3\), stride=\(2, 2\) "
      r"and crop=\(0, 0\)"),
-    (TransposedConv2DLayer, (None, 3, 4, 4), dict(output_size=0),
-     ValueError, "output_size must be an int or an iterable of 2 ints"),
+    (TransposedConv2DLayer, (None, 3, 4, 4), with_name(output_size=0),
+     ValueError, "TransposedConv2DLayer 'bad': output_size must be an int "
+     "or an iterable of 2 ints"),
     (TransposedConv3DLayer, (None, 3, 4, 4), {}, ValueError,
      "expected an input of 5 dimensions"),
-    (DilatedConv2DLayer, (None, 3, 8, 8), dict(dilation=0), ValueError,
-     "dilation must be an int or an iterable of 2 ints, each at least 1"),
+    (DilatedConv2DLayer, (None, 3, 8, 8), with_name(dilation=0), ValueError,
+     "DilatedConv2DLayer 'bad': dilation must be an int or an iterable of 2 "
+     "ints, each at least 1"),
     (DilatedConv2DLayer, (None, 4, 8, 8), dict(num_groups=3), ValueError,
      r"num_groups \(=3\) must divide"),
 ])

@@ -66,11 +66,11 @@ class TestDenseLayer(object):
                            % re.escape(repr(num_units))):
             DenseLayer((None, 10), num_units, name='d')
 
-    @pytest.mark.parametrize('leading', [2, 3, -3, 1.0, None])
+    @pytest.mark.parametrize('leading', [2, 3, -3, 1.0, None, True])
     def test_bad_num_leading_axes(self, leading):
         with pytest.raises(ValueError, match=r'DenseLayer: num_leading_axes '
-                           r'must be an int in \[-2, 2\) for the '
-                           r'2-dimensional input \(None, 10\)'):
+                           r'must be an int in \[-2, 2\) for inputs of 2 '
+                           r'dimensions, got %s' % re.escape(repr(leading))):
             DenseLayer((None, 10), 5, num_leading_axes=leading)
 
     def test_unknown_trailing_size(self):

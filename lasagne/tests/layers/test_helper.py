@@ -44,6 +44,22 @@ class Adder(MergeLayer):
         return sum(inputs)
 
 
+class Multiplier(Layer):
+    """A layer of several inputs that derives from Layer, not MergeLayer:
+    the helpers go by its input_layers attribute."""
+
+    def __init__(self, incomings, **kwargs):
+        super(Multiplier, self).__init__(incomings[0], **kwargs)
+        self.input_layers = [i if isinstance(i, Layer) else None
+                             for i in incomings]
+
+    def get_output_shape_for(self, input_shapes):
+        return input_shapes[-1]
+
+    def get_output_for(self, inputs, **kwargs):
+        return inputs[0] * inputs[1]
+
+
 @pytest.fixture
 def diamond():
     """in -> a -> (b, c) -> d, with d merging b and c."""
@@ -169,6 +185,24 @@ class TestGetOutput(object):
                            'single input expression for a network with 2 '
                            'input layers'):
             get_output(d, T.matrix())
+
+    def test_layer_with_input_layers_not_a_merge_layer(self):
+        x, y = InputLayer((None, 2), name='x'), InputLayer((None, 2), name='y')
+        layer = Multiplier([x, y], name='m')
+        assert names(get_all_layers(layer)) == ['x', 'y', 'm']
+        out = get_output(layer, {x: np.array([[1., 2.]]),
+                                 y: np.array([[3., 5.]])})
+        np.testing.assert_allclose(theano.function([], out, mode=MODE)(),
+                                   [[3., 10.]])
+        assert get_output_shape(layer, {x: (1, 2), y: (3, 2)}) == (3, 2)
+        with pytest.raises(ValueError, match="get_output.. was given a single "
+                           "input expression for a network with 2 input "
+                           "layers"):
+            get_output(layer, T.matrix())
+        # an incoming given as a shape has no input
+        with pytest.raises(ValueError, match=r"get_output\(\): no input "
+                           "expression reaches <.*Multiplier"):
+            get_output(Multiplier([x, (None, 2)]))
 
     def test_free_floating_layer(self):
         layer = Recorder((None, 2), name='floating')

@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 import theano
@@ -46,8 +48,10 @@ class TestInputLayer(object):
         with pytest.raises(ValueError, match='but input_var .* has none'):
             InputLayer((None, 3), input_var=[[1, 2, 3]])
 
-    @pytest.mark.parametrize('shape', [(None, 0), (-1, 3), (2.5,), ('a',)])
+    @pytest.mark.parametrize('shape', [(None, 0), (-1, 3), (2.5,), ('a',),
+                                       (True, 3)])
     def test_bad_shape(self, shape):
-        with pytest.raises(ValueError, match='InputLayer: every dimension of '
-                           'shape must be a positive int or None'):
-            InputLayer(shape)
+        with pytest.raises(ValueError, match="InputLayer 'in': every "
+                           "dimension of shape must be a positive int or "
+                           "None, got %s" % re.escape(repr(shape))):
+            InputLayer(shape, name='in')

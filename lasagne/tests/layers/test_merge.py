@@ -126,7 +126,7 @@ class TestConcatLayer(object):
                            'concatenation axis -1'):
             ConcatLayer([(None, 3, 8), (None, 3)], axis=-1)
 
-    @pytest.mark.parametrize('axis', [3, -4, 1.0])
+    @pytest.mark.parametrize('axis', [3, -4, 1.0, True])
     def test_bad_axis(self, axis):
         with pytest.raises(ValueError, match=r'ConcatLayer: axis must be an '
                            r'int in \[-3, 3\) for inputs of 3 dimensions, got '
@@ -173,6 +173,13 @@ class TestElemwiseMergeLayer(object):
         assert layer.output_shape == (2, 3, None)
         layer = ElemwiseMergeLayer([(None, 3, 5), (None, 4, 4)], T.maximum,
                                    cropping=['lower'] * 3)
+        assert layer.output_shape == (None, 3, 4)
+
+    def test_cropping_kept_as_list_per_axis(self):
+        # as ConcatLayer keeps it: one entry per axis, a generator read once
+        layer = ElemwiseMergeLayer([(None, 3, 4), (None, 4, 4)], T.maximum,
+                                   cropping=(c for c in [None, 'lower']))
+        assert layer.cropping == [None, 'lower', None]
         assert layer.output_shape == (None, 3, 4)
 
     @pytest.mark.parametrize('shapes', [[(None, 3), (None, 4)],

@@ -107,12 +107,13 @@ class TestDropoutLayer(object):
                            r"probability in \[0, 1\), got %s" % p):
             DropoutLayer((None, 3), p=p, name='d')
 
-    @pytest.mark.parametrize('shared_axes', [(2,), (-3,), (1.0,)])
+    @pytest.mark.parametrize('shared_axes', [(2,), (0, -3), (1.0,),
+                                             (True,)])
     def test_bad_shared_axes(self, shared_axes):
-        with pytest.raises(ValueError, match=r'DropoutLayer: shared_axes must '
-                           r'be ints in \[-2, 2\) for the 2-dimensional input '
-                           r'\(None, 3\), got %s'
-                           % re.escape(repr(shared_axes))):
+        with pytest.raises(ValueError, match=r'DropoutLayer: each of '
+                           r'shared_axes must be an int in \[-2, 2\) for '
+                           r'inputs of 2 dimensions, got %s'
+                           % re.escape(repr(shared_axes[-1]))):
             DropoutLayer((None, 3), shared_axes=shared_axes)
 
 

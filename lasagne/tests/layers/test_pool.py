@@ -136,6 +136,21 @@ def test_upscale_output(results, case):
     check_output(results[case], reference)
 
 
+def test_upscale_dilate_gradient():
+    layer = Upscale2DLayer((None, 2, 3, 2), (2, 3), mode='dilate')
+    x = T.tensor4('x')
+    out = layer.get_output_for(x)
+    # Theano 1.0.5 never finishes optimizing the gradient of set_subtensor
+    # into a larger tensor: failing here is better than hanging below
+    assert not any(isinstance(node.op, T.subtensor.IncSubtensor)
+                   for node in theano.gof.graph.io_toposort([x], [out]))
+    # all optimizations of FAST_RUN (those that never finished), run in
+    # Python: little C code to compile
+    mode = theano.Mode(linker='py', optimizer='fast_run')
+    theano.gradient.verify_grad(layer.get_output_for, [random(2, 2, 3, 2)],
+                                mode=mode, rng=np.random.RandomState(0))
+
+
 def test_pool_unknown_sizes(results):
     _, x, expected = results['2d-max-pad']
     l_in = InputLayer((None, 3, None, 6))
@@ -269,8 +284,10 @@ def test_feature_pooling_attributes():
      "input features"),
     (FeaturePoolLayer, dict(pool_size=0), "pool_size must be a positive "
      "int, got 0"),
-    (FeatureWTALayer, dict(pool_size=2, axis=3), r"axis must be an int in "
-     r"\[-3, 3\) for the input shape \(None, 6, 4\), got 3"),
+    (FeatureWTALayer, dict(pool_size=2, axis=3), r"FeatureWTALayer: axis "
+     r"must be an int in \[-3, 3\) for inputs of 3 dimensions, got 3"),
+    (FeaturePoolLayer, dict(pool_size=2, axis=True), r"axis must be an int "
+     r"in \[-3, 3\) for inputs of 3 dimensions, got True"),
     (GlobalPoolLayer, {}, "GlobalPoolLayer: expected an input with at least "
      "one axis after the batch and channel axes"),
 ])
@@ -342,6 +359,8 @@ def test_spatial_pyramid_pooling_attributes():
     ((None, 3, 8, 8), dict(pool_dims=[2, 0]), r"pool_dims must be a "
      r"non-empty list of positive ints, got \[2, 0\]"),
     ((None, 3, 8, 8), dict(pool_dims=[]), "pool_dims must be a non-empty"),
+    ((None, 3, 8, 8), dict(pool_dims=[2, True]), "pool_dims must be a "
+     "non-empty"),
     ((None, 3, 8, 8), dict(mode='median'), "mode must be one of"),
     ((None, 3, 8), {}, "expected an input of 4 dimensions"),
     ((None, 3, 3, 8), dict(implementation='kaiming'), r"the bins of He et "

@@ -58,6 +58,10 @@ CASES = [
      lambda: pad_reference(X, [(0, 0), (0, 0), (1, 1), (1, 1)])),
     ('pad_pairs', lambda l_x, l_y: PadLayer(l_x, [(1, 0), 2], val=-1),
      lambda: pad_reference(X, [(0, 0), (0, 0), (1, 0), (2, 2)], -1)),
+    # a generator is read once (it used to be used up by the checks)
+    ('pad_generator',
+     lambda l_x, l_y: PadLayer(l_x, (w for w in [(1, 0), 2])),
+     lambda: pad_reference(X, [(0, 0), (0, 0), (1, 0), (2, 2)])),
     ('pad_batch_ndim_1', lambda l_x, l_y: PadLayer(l_x, [(0, 2)], val=3,
                                                    batch_ndim=1),
      lambda: pad_reference(X, [(0, 0), (0, 2), (0, 0), (0, 0)], 3)),
@@ -200,24 +204,30 @@ class TestDimshuffleLayer(object):
 
 
 class TestPadLayer(object):
-    @pytest.mark.parametrize('input_shape, kwargs, output_shape', [
-        ((None, 3, 8, 8), dict(width=2), (None, 3, 12, 12)),
-        ((None, 3, None, 5), dict(width=2), (None, 3, None, 9)),
-        ((None, 3, 8, 8), dict(width=[(1, 0), 3]), (None, 3, 9, 14)),
-        ((None, 3, 8, 8), dict(width=(1,)), (None, 3, 10, 8)),
-        ((None, 3, 8), dict(width=1, batch_ndim=1), (None, 5, 10)),
-        ((2, 3), dict(width=[np.int64(1), (0, 2)], batch_ndim=0), (4, 5)),
-        ((None, 3), dict(width=4), (None, 3)),
+    @pytest.mark.parametrize('input_shape, kwargs, output_shape, width', [
+        ((None, 3, 8, 8), dict(width=2), (None, 3, 12, 12), 2),
+        ((None, 3, None, 5), dict(width=2), (None, 3, None, 9), 2),
+        ((None, 3, 8, 8), dict(width=[(1, 0), 3]), (None, 3, 9, 14),
+         [(1, 0), (3, 3)]),
+        ((None, 3, 8, 8), dict(width=(1,)), (None, 3, 10, 8), [(1, 1)]),
+        ((None, 3, 8, 8), dict(width=iter([[2, 1]])), (None, 3, 11, 8),
+         [(2, 1)]),
+        ((None, 3, 8), dict(width=1, batch_ndim=1), (None, 5, 10), 1),
+        ((2, 3), dict(width=[np.int64(1), (0, 2)], batch_ndim=0), (4, 5),
+         [(1, 1), (0, 2)]),
+        ((None, 3), dict(width=4), (None, 3), 4),
     ])
-    def test_shapes(self, input_shape, kwargs, output_shape):
+    def test_shapes(self, input_shape, kwargs, output_shape, width):
         layer = PadLayer(input_shape, val=7, **kwargs)
         assert layer.output_shape == output_shape
-        assert layer.width == kwargs['width']
+        # an iterable is kept as its list of (before, after) pairs
+        assert layer.width == width
         assert layer.val == 7
         assert layer.batch_ndim == kwargs.get('batch_ndim', 2)
 
     @pytest.mark.parametrize('width', [-1, [1, -2], [(1, 2, 3)], [(1,)],
-                                       'ab', 1.5, [1.5], None])
+                                       'ab', 1.5, [1.5], None, True,
+                                       [(1, True)]])
     def test_bad_width(self, width):
         with pytest.raises(ValueError, match="PadLayer 'p': width must be a "
                            "non-negative int, or an iterable of such ints or "
@@ -227,8 +237,8 @@ class TestPadLayer(object):
 
     def test_too_many_widths(self):
         with pytest.raises(ValueError, match=r'PadLayer: width \[1, 2, 3\] '
-                           r'pads 3 axes, but the input \(None, 3, 8, 8\) has '
-                           r'only 2 axes after the first batch_ndim=2'):
+                           r'pads 3 axes, but the input has only 2 axes '
+                           r'after the first batch_ndim=2'):
             PadLayer((None, 3, 8, 8), [1, 2, 3])
 
     @pytest.mark.parametrize('batch_ndim', [-1, 5, 1.0, None])
@@ -259,11 +269,11 @@ class TestSliceLayer(object):
     def test_default_axis(self):
         assert SliceLayer((None, 10, 6), 0).axis == -1
 
-    @pytest.mark.parametrize('axis', [3, -4, 1.0, 'a'])
+    @pytest.mark.parametrize('axis', [3, -4, 1.0, 'a', True])
     def test_bad_axis(self, axis):
         with pytest.raises(ValueError, match=r"SliceLayer 's': axis must be "
-                           r"an int in \[-3, 3\) for the 3-dimensional input "
-                           r"\(None, 10, 6\), got %s"
+                           r"an int in \[-3, 3\) for inputs of 3 "
+                           r"dimensions, got %s"
                            % re.escape(repr(axis))):
             SliceLayer((None, 10, 6), 0, axis, name='s')
 

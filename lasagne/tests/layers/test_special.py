@@ -77,14 +77,21 @@ class TestSharedParameter(object):
                            r"shared_axes=\(0, 1\)" % (cls.__name__, name)):
             cls((None, 3, None), shared_axes=(0, 1), name='l')
 
-    @pytest.mark.parametrize('shared_axes', [4, (0, -5), 'some', 1.0,
-                                             [0.0]])
+    @pytest.mark.parametrize('shared_axes', ['some', 1.0, True, None])
     def test_bad_shared_axes(self, cls, name, shared_axes):
         with pytest.raises(ValueError, match=r"%s: shared_axes must be "
-                           r"'auto', 'all', or one or more ints in \[-4, 4\) "
-                           r"for the 4-dimensional input \(None, 3, 4, 5\), "
+                           r"'auto', 'all', an int or an iterable of ints, "
                            r"got %s"
                            % (cls.__name__, re.escape(repr(shared_axes)))):
+            cls((None, 3, 4, 5), shared_axes=shared_axes)
+
+    @pytest.mark.parametrize('shared_axes, axis', [
+        (4, 4), ((0, -5), -5), ([0.0], 0.0), ((True,), True)])
+    def test_bad_shared_axis(self, cls, name, shared_axes, axis):
+        with pytest.raises(ValueError, match=r"%s: each of shared_axes must "
+                           r"be an int in \[-4, 4\) for inputs of 4 "
+                           r"dimensions, got %s"
+                           % (cls.__name__, re.escape(repr(axis)))):
             cls((None, 3, 4, 5), shared_axes=shared_axes)
 
     def test_gradients(self, cls, name):
@@ -164,6 +171,9 @@ class TestExpressionLayer(object):
         (square, 'auto', (None, 3, 4, 5)),
         (lambda x: x.sum(axis=1), 'auto', (None, 4, 5)),
         (lambda x: x[:, :2].mean(axis=-1), 'auto', (None, 2, 4)),
+        # a reduction over the unknown batch size, of nothing for 'auto'
+        (lambda x: x.max(axis=0), 'auto', (3, 4, 5)),
+        (lambda x: T.concatenate([x, x]), 'auto', (None, 3, 4, 5)),
         (lambda x: x.sum(axis=(2, 3)), (None, 3), (None, 3)),
         (lambda x: x.sum(axis=(2, 3)), [2, 3], (2, 3)),
         (lambda x: x.sum(axis=(2, 3)), lambda shape: shape[:2], (None, 3)),
@@ -174,8 +184,9 @@ class TestExpressionLayer(object):
         assert layer.output_shape == expected
 
     def test_auto_shape_quietly_uses_empty_arrays(self):
-        """Unknown sizes are found with empty arrays, whose values (a mean
-        of nothing) do not make the layer warn."""
+        """Unknown sizes count as 0; an expression of the empty array
+        standing for the input (a mean of nothing) does not make the layer
+        warn."""
         with warnings.catch_warnings():
             warnings.simplefilter('error')
             layer = ExpressionLayer((None, 3), lambda x: x.mean(axis=0),

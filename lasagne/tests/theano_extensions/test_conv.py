@@ -1,3 +1,4 @@
+import inspect
 import itertools
 
 import numpy as np
@@ -126,3 +127,18 @@ def test_conv1d_errors(name, kwargs, match):
                   **kwargs)
     with pytest.raises(ValueError, match=match):
         getattr(conv, name)(T.tensor3(), T.tensor3(), **kwargs)
+
+
+@pytest.mark.parametrize('name', IMPLEMENTATIONS)
+def test_conv1d_docstrings(name):
+    """Each function documents its parameters in order, and says if it
+    does not take num_groups."""
+    function = getattr(conv, name)
+    parameters = list(inspect.signature(function).parameters)
+    documented = [line.split(' : ')[0].strip()
+                  for line in function.__doc__.splitlines()
+                  if line.startswith('    ') and ' : ' in line
+                  and not line.startswith('     ')]
+    assert documented == parameters
+    assert ('num_groups' in parameters) != (
+        'does not take ``num_groups``' in function.__doc__)

@@ -14,6 +14,7 @@ from lasagne.theano_extensions.padding import pad
     ([(2, 0)], 7, 1, [(0, 0), (2, 0), (0, 0)]),
     ([(1, 2), 1], 0, 0, None),
     (0, 0, 1, [(0, 0)] * 3),
+    ((w for w in [(0, 2), 1]), 0, 1, [(0, 0), (0, 2), (1, 1)]),
 ])
 def test_pad(width, val, batch_ndim, np_width):
     x = T.tensor3('x')
@@ -41,12 +42,15 @@ def test_pad_grad():
 
 
 @pytest.mark.parametrize('width, match', [
-    ([1, 1, 1], "pad: got a padding width for 3 axes, but the input only "
-     "has 2 axes after the first batch_ndim"),
-    (-1, r"pad: padding widths must be non-negative ints or pairs of them, "
-     r"got -1"),
+    ([1, 1, 1], r"pad: width \[1, 1, 1\] pads 3 axes, but the input has "
+     r"only 2 axes after the first batch_ndim=1"),
+    (-1, r"pad: width must be a non-negative int, or an iterable of such "
+     r"ints or of pairs of them, got -1"),
     ([(0, -2)], r"pairs of them, got \[\(0, -2\)\]"),
     ([(1, 2, 3)], r"pairs of them, got \[\(1, 2, 3\)\]"),
+    (1.5, "pairs of them, got 1.5"),
+    ([(1, 0.5)], r"pairs of them, got \[\(1, 0.5\)\]"),
+    (None, "pairs of them, got None"),
 ])
 def test_pad_errors(width, match):
     with pytest.raises(ValueError, match=match):
