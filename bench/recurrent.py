@@ -14,9 +14,10 @@ Usage::
                               [--units 64] [--repeat 5]
 
 It runs the given size and a tiny one (batch 1, 4 features, 4 units), where
-the loop's own cost dominates. Compile times are printed too. BLAS runs
-single-threaded unless ``OPENBLAS_NUM_THREADS`` says otherwise, so that
-the timings do not depend on other processes competing for cores.
+the loop's own cost dominates, and prints the tables once both are measured.
+Compile times are printed too. BLAS runs single-threaded unless
+``OPENBLAS_NUM_THREADS`` says otherwise, so that the timings do not depend
+on other processes competing for cores.
 """
 import argparse
 import os
@@ -26,10 +27,12 @@ import time
 import timeit
 
 os.environ.setdefault('OPENBLAS_NUM_THREADS', '1')
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                os.pardir))
 
 import numpy as np  # noqa: E402 (after the BLAS setting)
 
-import lasagne  # noqa: E402
+import lasagne  # noqa: E402 (needs the path above)
 import theano  # noqa: E402
 import theano.tensor as T  # noqa: E402
 from lasagne.layers import (  # noqa: E402
@@ -71,22 +74,27 @@ def main(argv=None):
     parser.add_argument('--repeat', type=int, default=5)
     args = parser.parse_args(argv)
 
+    sizes = [(args.batch, args.steps, args.features, args.units),
+             (1, args.steps, 4, 4)]
+    measured = [measure(size, args.repeat) for size in sizes]
+    # Theano imports its compiled scan loop when it compiles the first scan
+    # and falls back to the Python loop if that import fails, so only now
+    # does sys.modules tell which loop the timings used.
     compiled_scan = sys.modules.get(
         'theano.scan_module.scan_perform_ext') is not None
     print("Python %s, Theano %s, scan loop: %s, floatX %s"
           % (platform.python_version(), theano.__version__,
              "compiled (Cython)" if compiled_scan else "Python",
              theano.config.floatX))
-    for size in ((args.batch, args.steps, args.features, args.units),
-                 (1, args.steps, 4, 4)):
-        run(size, args.repeat)
+    for size, results in zip(sizes, measured):
+        report(size, results)
 
 
-def run(size, repeat):
+def measure(size, repeat):
+    """For the scan and the unrolled layer: the seconds to compile the
+    forward and the forward+backward function, then the seconds per call of
+    each."""
     batch, steps, features, units = size
-    print()
-    print("LSTM, batch %d, %d steps, %d features, %d units"
-          % (batch, steps, features, units))
     x = lasagne.utils.floatX(np.random.RandomState(1).normal(
         size=(batch, steps, features)))
     results = {}
@@ -94,6 +102,14 @@ def run(size, repeat):
         functions, seconds = compile_functions(size, unroll_scan)
         results[label] = seconds + [best_time(f, x, repeat)
                                     for f in functions]
+    return results
+
+
+def report(size, results):
+    batch, steps, features, units = size
+    print()
+    print("LSTM, batch %d, %d steps, %d features, %d units"
+          % (batch, steps, features, units))
     rows = [('compile forward (s)', 0, 1), ('compile fwd+bwd (s)', 1, 1),
             ('forward (ms)', 2, 1e3), ('forward+backward (ms)', 3, 1e3)]
     print("%-24s %12s %12s %8s" % ('', 'scan', 'unroll_scan', 'ratio'))

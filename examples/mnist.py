@@ -14,6 +14,7 @@ Usage: python examples/mnist.py [--dataset auto|mnist|digits]
 """
 import argparse
 import gzip
+import http.client
 import os
 import sys
 import time
@@ -28,7 +29,8 @@ import lasagne  # noqa: E402 (needs the path above)
 import theano  # noqa: E402
 import theano.tensor as T  # noqa: E402
 from lasagne.layers import (DenseLayer, DropoutLayer, InputLayer,  # noqa
-                            batch_norm, get_all_params, get_output)
+                            batch_norm, get_all_layers, get_all_params,
+                            get_output)
 
 MNIST_FILES = {
     'train_images': 'train-images-idx3-ubyte.gz',
@@ -89,7 +91,9 @@ def download_mnist(data_dir, timeout):
                         dst.write(data)
                     os.replace(path + '.part', path)
             return find_mnist(data_dir)
-        except OSError as error:  # also URLError and socket timeouts
+        # OSError covers URLError and socket timeouts; HTTPException a
+        # broken response, such as an IncompleteRead.
+        except (OSError, http.client.HTTPException) as error:
             print("Could not download from %s: %s" % (mirror, error))
     return None
 
@@ -206,10 +210,7 @@ def main(argv=None):
 
     network = build_mlp(train[0].shape[1:], args.num_units, args.depth,
                         args.dropout)
-    inputs = network.input_layer
-    while not isinstance(inputs, InputLayer):
-        inputs = inputs.input_layer
-    x, y = inputs.input_var, T.ivector('y')
+    x, y = get_all_layers(network)[0].input_var, T.ivector('y')
 
     # Training: batch statistics, and updates of the running averages,
     # which the compiled function applies by itself.

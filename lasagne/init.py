@@ -107,7 +107,29 @@ class Uniform(Initializer):
         return floatX(get_rng().uniform(low=low, high=high, size=shape))
 
 
-class Glorot(Initializer):
+class _FanScaled(Initializer):
+    """What :class:`Glorot` and :class:`He` share: a distribution whose
+    standard deviation is `gain` times ``_std(shape)``, computed from the
+    fans of the shape by the subclass, for shapes of at least two
+    dimensions, or of four in the ``c01b`` layout."""
+
+    def __init__(self, initializer, gain=1.0, c01b=False):
+        self.initializer = initializer
+        self.gain = _relu_gain(gain)
+        self.c01b = c01b
+
+    def sample(self, shape):
+        if self.c01b and len(shape) != 4:
+            raise ValueError("%s: c01b=True needs a 4-D shape, got %r"
+                             % (type(self).__name__, shape))
+        if len(shape) < 2:
+            raise ValueError("%s needs a shape of at least 2 dimensions, "
+                             "got %r" % (type(self).__name__, shape))
+        std = self.gain * self._std(shape)
+        return self.initializer(std=std).sample(shape)
+
+
+class Glorot(_FanScaled):
     """Glorot weight initialization [1]_: draws with the standard deviation
 
     .. math::
@@ -137,27 +159,14 @@ class Glorot(Initializer):
        difficulty of training deep feedforward neural networks. AISTATS.
     """
 
-    def __init__(self, initializer, gain=1.0, c01b=False):
-        self.initializer = initializer
-        self.gain = _relu_gain(gain)
-        self.c01b = c01b
-
-    def sample(self, shape):
+    def _std(self, shape):
         if self.c01b:
-            if len(shape) != 4:
-                raise ValueError("%s: c01b=True needs a 4-D shape, got %r"
-                                 % (type(self).__name__, shape))
             n1, n2 = shape[0], shape[3]
             receptive_field_size = shape[1] * shape[2]
         else:
-            if len(shape) < 2:
-                raise ValueError("%s needs a shape of at least 2 dimensions "
-                                 "(fan-in, fan-out, ...), got %r"
-                                 % (type(self).__name__, shape))
             n1, n2 = shape[:2]
             receptive_field_size = int(np.prod(shape[2:]))
-        std = self.gain * np.sqrt(2.0 / ((n1 + n2) * receptive_field_size))
-        return self.initializer(std=std).sample(shape)
+        return np.sqrt(2.0 / ((n1 + n2) * receptive_field_size))
 
 
 class GlorotNormal(Glorot):
@@ -191,7 +200,7 @@ class GlorotUniform(Glorot):
         super(GlorotUniform, self).__init__(Uniform, gain, c01b)
 
 
-class He(Initializer):
+class He(_FanScaled):
     """He weight initialization [1]_: draws with the standard deviation
 
     .. math::
@@ -220,26 +229,14 @@ class He(Initializer):
        human-level performance on imagenet classification. arXiv:1502.01852.
     """
 
-    def __init__(self, initializer, gain=1.0, c01b=False):
-        self.initializer = initializer
-        self.gain = _relu_gain(gain)
-        self.c01b = c01b
-
-    def sample(self, shape):
+    def _std(self, shape):
         if self.c01b:
-            if len(shape) != 4:
-                raise ValueError("%s: c01b=True needs a 4-D shape, got %r"
-                                 % (type(self).__name__, shape))
             fan_in = int(np.prod(shape[:3]))
         elif len(shape) == 2:
             fan_in = shape[0]
-        elif len(shape) > 2:
-            fan_in = int(np.prod(shape[1:]))
         else:
-            raise ValueError("%s needs a shape of at least 2 dimensions, "
-                             "got %r" % (type(self).__name__, shape))
-        std = self.gain * np.sqrt(1.0 / fan_in)
-        return self.initializer(std=std).sample(shape)
+            fan_in = int(np.prod(shape[1:]))
+        return np.sqrt(1.0 / fan_in)
 
 
 class HeNormal(He):

@@ -259,9 +259,10 @@ def binary_hinge_loss(predictions, targets, delta=1, log_odds=None,
         The margin :math:`\delta`.
     log_odds : bool
         Whether `predictions` are log-odds (True) or probabilities (False).
-        Not passing it gives a :class:`FutureWarning` and means True, as in
-        earlier versions, although a future version may change the default
-        to False.
+        Lasagne 0.2 raises a :class:`FutureWarning` as an exception if it
+        is not given, since its default was to change to False; this fork
+        warns with a :class:`FutureWarning` instead and proceeds as with
+        True.
     binary : bool
         Whether `targets` are 0 and 1 (True) or -1 and 1 (False).
 

@@ -101,7 +101,6 @@ def get_or_compute_grads(loss_or_grads, params):
         expressions), or the number of gradients given is not the number of
         parameters.
     """
-    params = list(params)
     for param in params:
         if not isinstance(param, theano.compile.SharedVariable):
             raise ValueError(
@@ -118,8 +117,8 @@ def get_or_compute_grads(loss_or_grads, params):
 
 
 def _prepare(loss_or_grads, params):
-    """The parameters as a list, and their gradients, each cast to the dtype
-    of its parameter."""
+    """The parameters as a list (the update rules take any iterable), and
+    their gradients, each cast to the dtype of its parameter."""
     params = list(params)
     grads = get_or_compute_grads(loss_or_grads, params)
     return params, [T.cast(g, p.dtype) for p, g in zip(params, grads)]
@@ -146,13 +145,13 @@ def _zeros_like(param):
                          broadcastable=param.broadcastable)
 
 
-def _time_step(updates):
-    """The number of the current step (1 at the first call of the compiled
-    function), counted by a new shared variable added to `updates`."""
+def _time_step():
+    """A new step counter and its update: the shared variable, and the
+    number of the current step (1 at the first call of the compiled
+    function). The caller adds the update after those of the parameters,
+    where Lasagne 0.2 puts it."""
     t_prev = theano.shared(utils.floatX(0.))
-    t = t_prev + 1
-    updates[t_prev] = t
-    return t
+    return t_prev, t_prev + 1
 
 
 def sgd(loss_or_grads, params, learning_rate):
@@ -546,7 +545,7 @@ def adam(loss_or_grads, params, learning_rate=0.001, beta1=0.9,
     """
     params, grads = _prepare(loss_or_grads, params)
     updates = OrderedDict()
-    t = _time_step(updates)
+    t_prev, t = _time_step()
     for param, grad in zip(params, grads):
         lr, b1, b2, eps, t_ = _cast(param.dtype, learning_rate, beta1, beta2,
                                     epsilon, t)
@@ -558,6 +557,7 @@ def adam(loss_or_grads, params, learning_rate=0.001, beta1=0.9,
         updates[m] = m_new
         updates[v] = v_new
         updates[param] = param - lr_t * m_new / (T.sqrt(v_new) + eps)
+    updates[t_prev] = t
     return updates
 
 
@@ -604,7 +604,7 @@ def adamax(loss_or_grads, params, learning_rate=0.002, beta1=0.9,
     """
     params, grads = _prepare(loss_or_grads, params)
     updates = OrderedDict()
-    t = _time_step(updates)
+    t_prev, t = _time_step()
     for param, grad in zip(params, grads):
         lr, b1, b2, eps, t_ = _cast(param.dtype, learning_rate, beta1, beta2,
                                     epsilon, t)
@@ -616,6 +616,7 @@ def adamax(loss_or_grads, params, learning_rate=0.002, beta1=0.9,
         updates[m] = m_new
         updates[u] = u_new
         updates[param] = param - lr_t * m_new / (u_new + eps)
+    updates[t_prev] = t
     return updates
 
 
@@ -665,7 +666,7 @@ def amsgrad(loss_or_grads, params, learning_rate=0.001, beta1=0.9,
     """
     params, grads = _prepare(loss_or_grads, params)
     updates = OrderedDict()
-    t = _time_step(updates)
+    t_prev, t = _time_step()
     for param, grad in zip(params, grads):
         lr, b1, b2, eps, t_ = _cast(param.dtype, learning_rate, beta1, beta2,
                                     epsilon, t)
@@ -680,6 +681,7 @@ def amsgrad(loss_or_grads, params, learning_rate=0.001, beta1=0.9,
         updates[v] = v_new
         updates[v_hat] = v_hat_new
         updates[param] = param - lr_t * m_new / (T.sqrt(v_hat_new) + eps)
+    updates[t_prev] = t
     return updates
 
 
@@ -749,7 +751,7 @@ def norm_constraint(tensor_var, max_norm, norm_axes=None, epsilon=1e-7):
     """
     ndim = tensor_var.ndim
     if norm_axes is None:
-        norm_axes = utils.default_norm_axes(ndim, 'norm_constraint')
+        norm_axes = utils._default_norm_axes(ndim, 'norm_constraint')
     norm_axes = tuple(norm_axes)
     if not all(-ndim <= axis < ndim for axis in norm_axes):
         raise ValueError("norm_constraint: norm_axes %r out of range for a "

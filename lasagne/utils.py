@@ -242,13 +242,13 @@ def compute_norms(array, norm_axes=None):
     """
     ndim = array.ndim
     if norm_axes is None:
-        norm_axes = default_norm_axes(ndim, 'compute_norms', allow_1d=True)
+        norm_axes = _default_norm_axes(ndim, 'compute_norms', allow_1d=True)
     if isinstance(array, theano.gof.Variable):
         return T.sqrt(T.sum(T.sqr(array), axis=norm_axes))
     return np.sqrt(np.sum(np.square(array), axis=tuple(norm_axes)))
 
 
-def default_norm_axes(ndim, caller, allow_1d=False):
+def _default_norm_axes(ndim, caller, allow_1d=False):
     """The axes that hold one weight vector, for a dense (2-D) or
     convolution (3- to 5-D) weight array with `ndim` dimensions."""
     if ndim == 1 and allow_1d:

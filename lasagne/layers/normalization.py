@@ -139,17 +139,27 @@ def _running_average(stat, batch_value, alpha):
                               stat.broadcastable)
 
 
-def _move_bias_and_nonlinearity(layer):
-    """Remove the bias of `layer` (its parameter ``b``) and replace its
-    nonlinearity by the identity. Returns the nonlinearity it had (None if
-    it had none), to be applied after the normalization."""
+def _normalize_layer(layer, suffix, build, kwargs):
+    """The stack of :func:`batch_norm`, :func:`instance_norm` and
+    :func:`layer_norm` on `layer`.
+
+    ``build(layer, name=name, **kwargs)`` adds the normalization layers,
+    `name` being the `name` in `kwargs` or else the layer's name with
+    `suffix`; a :class:`NonlinearityLayer` with the layer's nonlinearity
+    follows them. Only then does `layer` lose its bias (its parameter
+    ``b``) and its nonlinearity (which becomes the identity), so that a
+    call that fails on a bad argument leaves it unchanged."""
     nonlinearity = getattr(layer, 'nonlinearity', None)
+    name = kwargs.pop('name', None) or _suffixed(layer.name, suffix)
+    stack = build(layer, name=name, **kwargs)
     if nonlinearity is not None:
+        stack = special.NonlinearityLayer(stack, nonlinearity,
+                                          name=_suffixed(name, '_nonlin'))
         layer.nonlinearity = nonlinearities.identity
     if getattr(layer, 'b', None) is not None:
         layer.params.pop(layer.b, None)
         layer.b = None
-    return nonlinearity
+    return stack
 
 
 def _suffixed(name, suffix):
@@ -397,7 +407,8 @@ class BatchNormLayer(Layer):
                            else batch_norm_update_averages)
         x = _working_input(input)
         shape = _remaining_shape(self.input_shape, self.axes)
-        # Ones and zeros stand in for a missing gamma or beta.
+        # Theano's batch normalization ops, like _normalize, need both a
+        # scale and a shift.
         gamma = (T.ones(shape, dtype=x.dtype) if self.gamma is None
                  else self.gamma)
         beta = (T.zeros(shape, dtype=x.dtype) if self.beta is None
@@ -477,8 +488,9 @@ def batch_norm(layer, **kwargs):
     Parameters
     ----------
     layer : a :class:`Layer` instance
-        The layer to normalize. It is modified: if it has a bias ``b``, the
-        bias becomes None and leaves its parameters; if it has a
+        The layer to normalize. It is modified once the new layers are
+        built (so not by a call that raises an error): if it has a bias
+        ``b``, the bias becomes None and leaves its parameters; if it has a
         ``nonlinearity``, that becomes the identity.
     **kwargs
         Passed to :class:`BatchNormLayer`.
@@ -507,13 +519,7 @@ def batch_norm(layer, **kwargs):
     >>> l_out.name, l_out.input_layer.name, l_dense.b
     ('fc_bn_nonlin', 'fc_bn', None)
     """
-    nonlinearity = _move_bias_and_nonlinearity(layer)
-    name = kwargs.pop('name', None) or _suffixed(layer.name, '_bn')
-    layer = BatchNormLayer(layer, name=name, **kwargs)
-    if nonlinearity is not None:
-        layer = special.NonlinearityLayer(layer, nonlinearity,
-                                          name=_suffixed(name, '_nonlin'))
-    return layer
+    return _normalize_layer(layer, '_bn', BatchNormLayer, kwargs)
 
 
 class StandardizationLayer(Layer):
@@ -584,19 +590,16 @@ class StandardizationLayer(Layer):
 
 def _standardize(layer, axes, suffix, learn_scale, learn_bias, kwargs):
     """The stack of :func:`instance_norm` and :func:`layer_norm`."""
-    nonlinearity = _move_bias_and_nonlinearity(layer)
-    name = kwargs.pop('name', None) or _suffixed(layer.name, suffix)
-    layer = StandardizationLayer(layer, axes=axes, name=name, **kwargs)
-    if learn_scale:
-        layer = special.ScaleLayer(layer, shared_axes='auto',
-                                   name=_suffixed(name, '_scale'))
-    if learn_bias:
-        layer = special.BiasLayer(layer, shared_axes='auto',
-                                  name=_suffixed(name, '_bias'))
-    if nonlinearity is not None:
-        layer = special.NonlinearityLayer(layer, nonlinearity,
-                                          name=_suffixed(name, '_nonlin'))
-    return layer
+    def build(layer, name, **kwargs):
+        layer = StandardizationLayer(layer, axes=axes, name=name, **kwargs)
+        if learn_scale:
+            layer = special.ScaleLayer(layer, shared_axes='auto',
+                                       name=_suffixed(name, '_scale'))
+        if learn_bias:
+            layer = special.BiasLayer(layer, shared_axes='auto',
+                                      name=_suffixed(name, '_bias'))
+        return layer
+    return _normalize_layer(layer, suffix, build, kwargs)
 
 
 def instance_norm(layer, learn_scale=True, learn_bias=True, **kwargs):

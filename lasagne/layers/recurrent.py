@@ -81,12 +81,26 @@ def _check_sequence_shape(layer, input_shape, unroll_scan, gradient_steps):
                          % (_describe(layer), gradient_steps))
 
 
+def _unbroadcast(state):
+    """`state` with no broadcastable axis.
+
+    An axis of size 1 of a state can be broadcastable in the initial state
+    (create_param makes a parameter's size-1 axes so, and a layer's output
+    may have them) but not in the step's output, or the other way round
+    (e.g. a product with a broadcastable weight matrix), while scan, and
+    the scan of its gradient, need both to have the same broadcast
+    pattern."""
+    return T.unbroadcast(state, *range(state.ndim))
+
+
 class _Recurrence(MergeLayer):
     """The loop shared by all recurrent layers.
 
     A subclass declares its states in `_state_names` (attribute names of the
     initial states, e.g. ``('cell_init', 'hid_init')``; the last one is the
-    layer's output) and defines:
+    layer's output), passes the initial states given to it as a dict keyed
+    by these names to ``__init__`` and, once the state shape is known, to
+    :meth:`_add_initial_states`, and defines:
 
     * ``_state_shape()``: the shape of each state without the batch axis;
     * ``_weights()``: expressions the step uses, built once per call of
@@ -102,7 +116,7 @@ class _Recurrence(MergeLayer):
     """
     _state_names = ('hid_init',)
 
-    def __init__(self, incoming, initial_states, mask_input, backwards,
+    def __init__(self, incoming, initial_states, *, mask_input, backwards,
                  learn_init, gradient_steps, grad_clipping, unroll_scan,
                  precompute_input, only_return_final, **kwargs):
         incomings = [incoming]
@@ -110,13 +124,16 @@ class _Recurrence(MergeLayer):
             incomings.append(mask_input)
         mask_index = len(incomings) - 1 if mask_input is not None else -1
         state_indices = {}
-        for name, spec in initial_states:
-            if isinstance(spec, Layer):
-                incomings.append(spec)
+        # Upstream Lasagne adds initial states given as layers to the
+        # incoming layers from the output state backwards (an LSTM's
+        # hid_init before its cell_init), and its parameters the other way.
+        for name in reversed(self._state_names):
+            if isinstance(initial_states[name], Layer):
+                incomings.append(initial_states[name])
                 state_indices[name] = len(incomings) - 1
         super(_Recurrence, self).__init__(incomings, **kwargs)
         self.mask_incoming_index = mask_index
-        for name, _ in initial_states:
+        for name in self._state_names:
             setattr(self, name + '_incoming_index',
                     state_indices.get(name, -1))
         self.learn_init = learn_init
@@ -136,11 +153,13 @@ class _Recurrence(MergeLayer):
                                 self.input_shapes[mask_index]))
 
     def _add_initial_states(self, initial_states):
-        """Store each initial state: a layer as it is, anything else as a
-        parameter of shape ``(1,) + state shape``."""
+        """Store each initial state, in the order of `_state_names`: a layer
+        as it is, anything else as a parameter of shape ``(1,) + state
+        shape``."""
         state_shape = tuple(self._state_shape())
         wanted = (self.input_shapes[0][0],) + state_shape
-        for name, spec in initial_states:
+        for name in self._state_names:
+            spec = initial_states[name]
             if isinstance(spec, Layer):
                 if not _compatible(spec.output_shape, wanted):
                     raise ValueError(
@@ -177,8 +196,10 @@ class _Recurrence(MergeLayer):
     def _initial_state(self, inputs, name, num_batch):
         index = getattr(self, name + '_incoming_index')
         if index > 0:
-            return inputs[index]
-        return T.repeat(getattr(self, name), num_batch, axis=0)
+            state = inputs[index]
+        else:
+            state = T.repeat(getattr(self, name), num_batch, axis=0)
+        return _unbroadcast(state)
 
     def get_output_for(self, inputs, **kwargs):
         """The layer's output for its inputs.
@@ -221,7 +242,8 @@ class _Recurrence(MergeLayer):
             previous = list(args[masked:masked + len(initial)])
             if not self.precompute_input:
                 input_n = self._project_input(input_n, weights, **kwargs)
-            states = self._step(input_n, previous, weights, **kwargs)
+            states = [_unbroadcast(s) for s in
+                      self._step(input_n, previous, weights, **kwargs)]
             if masked:
                 # Padding steps carry the previous state over.
                 keep = [args[0].dimshuffle(0, *(['x'] * (s.ndim - 1)))
@@ -346,11 +368,13 @@ class CustomRecurrentLayer(_Recurrence):
                  learn_init=False, gradient_steps=-1, grad_clipping=0,
                  unroll_scan=False, precompute_input=True, mask_input=None,
                  only_return_final=False, **kwargs):
-        initial_states = [('hid_init', hid_init)]
+        initial_states = {'hid_init': hid_init}
         super(CustomRecurrentLayer, self).__init__(
-            incoming, initial_states, mask_input, backwards, learn_init,
-            gradient_steps, grad_clipping, unroll_scan, precompute_input,
-            only_return_final, **kwargs)
+            incoming, initial_states, mask_input=mask_input,
+            backwards=backwards, learn_init=learn_init,
+            gradient_steps=gradient_steps, grad_clipping=grad_clipping,
+            unroll_scan=unroll_scan, precompute_input=precompute_input,
+            only_return_final=only_return_final, **kwargs)
         self.input_to_hidden = input_to_hidden
         self.hidden_to_hidden = hidden_to_hidden
         self.nonlinearity = (nonlinearities.identity if nonlinearity is None
@@ -579,9 +603,9 @@ class _GatedRecurrence(_Recurrence):
     _gate_names = ()
 
     def __init__(self, incoming, num_units, gates, initial_states,
-                 *args, **kwargs):
+                 **kwargs):
         super(_GatedRecurrence, self).__init__(incoming, initial_states,
-                                               *args, **kwargs)
+                                               **kwargs)
         _check_num_units(self, num_units)
         self.num_units = num_units
         input_shape = self.input_shapes[0]
@@ -728,13 +752,14 @@ nonlinearity_outgate : callable
                  gradient_steps=-1, grad_clipping=0, unroll_scan=False,
                  precompute_input=True, mask_input=None,
                  only_return_final=False, **kwargs):
-        # Upstream's order: hid_init comes before cell_init among the
-        # incoming layers, after it among the parameters.
+        initial_states = {'cell_init': cell_init, 'hid_init': hid_init}
         super(LSTMLayer, self).__init__(
             incoming, num_units, (ingate, forgetgate, cell, outgate),
-            [('hid_init', hid_init), ('cell_init', cell_init)], mask_input,
-            backwards, learn_init, gradient_steps, grad_clipping,
-            unroll_scan, precompute_input, only_return_final, **kwargs)
+            initial_states, mask_input=mask_input, backwards=backwards,
+            learn_init=learn_init, gradient_steps=gradient_steps,
+            grad_clipping=grad_clipping, unroll_scan=unroll_scan,
+            precompute_input=precompute_input,
+            only_return_final=only_return_final, **kwargs)
         self.nonlinearity_ingate = ingate.nonlinearity
         self.nonlinearity_forgetgate = forgetgate.nonlinearity
         self.nonlinearity_cell = cell.nonlinearity
@@ -753,8 +778,7 @@ nonlinearity_outgate : callable
                         % (_describe(self), gate_name))
                 setattr(self, 'W_cell_to_' + gate_name, self.add_param(
                     gate.W_cell, (num_units,), name='W_cell_to_' + gate_name))
-        self._add_initial_states([('cell_init', cell_init),
-                                  ('hid_init', hid_init)])
+        self._add_initial_states(initial_states)
 
     def _weights(self):
         weights = super(LSTMLayer, self)._weights()
@@ -863,12 +887,14 @@ only_return_final, **kwargs
                  learn_init=False, gradient_steps=-1, grad_clipping=0,
                  unroll_scan=False, precompute_input=True, mask_input=None,
                  only_return_final=False, **kwargs):
-        initial_states = [('hid_init', hid_init)]
+        initial_states = {'hid_init': hid_init}
         super(GRULayer, self).__init__(
             incoming, num_units, (updategate, resetgate, hidden_update),
-            initial_states, mask_input, backwards, learn_init,
-            gradient_steps, grad_clipping, unroll_scan, precompute_input,
-            only_return_final, **kwargs)
+            initial_states, mask_input=mask_input, backwards=backwards,
+            learn_init=learn_init, gradient_steps=gradient_steps,
+            grad_clipping=grad_clipping, unroll_scan=unroll_scan,
+            precompute_input=precompute_input,
+            only_return_final=only_return_final, **kwargs)
         self.nonlinearity_resetgate = resetgate.nonlinearity
         self.nonlinearity_updategate = updategate.nonlinearity
         self.nonlinearity_hid = hidden_update.nonlinearity

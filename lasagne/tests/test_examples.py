@@ -1,5 +1,6 @@
 """The examples in examples/, run with tiny settings and no network."""
 import gzip
+import http.client
 import importlib.util
 import os
 import urllib.error
@@ -128,11 +129,32 @@ def test_download(mnist, tmp_path, monkeypatch, capsys):
     assert mnist.download_mnist(str(tmp_path / 'other'), 1.) is None
 
 
+def test_download_survives_broken_responses(mnist, tmp_path, monkeypatch,
+                                            capsys):
+    # http.client's exceptions are not OSErrors: a response cut short
+    # (IncompleteRead, raised by read()) or a garbled one (BadStatusLine,
+    # raised by urlopen()) must lead to the next mirror, then to None.
+    def urlopen(url, timeout):
+        if url.startswith(mnist.MNIST_MIRRORS[0]):
+            return _Response(http.client.IncompleteRead(b'\x1f\x8b', 100))
+        raise http.client.BadStatusLine('garbled')
+
+    monkeypatch.setattr(mnist.urllib.request, 'urlopen', urlopen)
+    target = tmp_path / 'target'
+    assert mnist.download_mnist(str(target), timeout=1.) is None
+    out = capsys.readouterr().out
+    for mirror in mnist.MNIST_MIRRORS:
+        assert "Could not download from %s" % mirror in out
+    assert os.listdir(str(target)) == []
+
+
 class _Response(object):
     def __init__(self, data):
         self.data = data
 
     def read(self):
+        if isinstance(self.data, Exception):
+            raise self.data
         return self.data
 
     def __enter__(self):

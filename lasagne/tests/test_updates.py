@@ -268,6 +268,24 @@ def test_number_of_gradients_must_match():
         updates.adam([T.ones(2)], params)
 
 
+@pytest.mark.parametrize('rule, per_param', [
+    (updates.adam, 2), (updates.adamax, 2), (updates.amsgrad, 3)])
+def test_step_counter_comes_after_the_parameters(rule, per_param):
+    # Code that saves an optimizer's state iterates over the keys of the
+    # updates: Lasagne 0.2 lists each parameter's state variables, then the
+    # parameter, and finally the step counter.
+    params = [theano.shared(np.zeros(2)), theano.shared(np.zeros((2, 3)))]
+    keys = list(rule(T.sum(params[0]) + T.sum(params[1]), params).keys())
+    assert len(keys) == 2 * (per_param + 1) + 1
+    assert keys[per_param] is params[0]
+    assert keys[2 * per_param + 1] is params[1]
+    counter = keys[-1]
+    assert counter.get_value().shape == () and counter not in params
+    state = keys[:per_param] + keys[per_param + 1:2 * per_param + 1]
+    assert [k.get_value().shape for k in state] == (
+        [(2,)] * per_param + [(2, 3)] * per_param)
+
+
 def test_params_may_be_any_iterable():
     param = theano.shared(np.zeros(2))
     result = updates.rmsprop(T.sum(param), iter([param]))

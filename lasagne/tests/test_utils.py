@@ -251,17 +251,17 @@ class TestComputeNorms(object):
 
 class TestDefaultNormAxes(object):
     def test_axes(self):
-        assert utils.default_norm_axes(2, 'f') == (0,)
-        assert utils.default_norm_axes(3, 'f') == (1, 2)
-        assert utils.default_norm_axes(4, 'f') == (1, 2, 3)
-        assert utils.default_norm_axes(5, 'f') == (1, 2, 3, 4)
-        assert utils.default_norm_axes(1, 'f', allow_1d=True) == ()
+        assert utils._default_norm_axes(2, 'f') == (0,)
+        assert utils._default_norm_axes(3, 'f') == (1, 2)
+        assert utils._default_norm_axes(4, 'f') == (1, 2, 3)
+        assert utils._default_norm_axes(5, 'f') == (1, 2, 3, 4)
+        assert utils._default_norm_axes(1, 'f', allow_1d=True) == ()
 
     def test_error_names_the_caller(self):
         with pytest.raises(ValueError, match='norm_constraint: cannot guess '
                            'the norm axes of a 1-dimensional array; pass '
                            'norm_axes'):
-            utils.default_norm_axes(1, 'norm_constraint')
+            utils._default_norm_axes(1, 'norm_constraint')
 
 
 class TestCreateParam(object):

@@ -1,13 +1,22 @@
 """
 Graph rewrites that Lasagne registers with Theano's optimizer.
 
-Theano turns ``x ** 2`` into the cheaper ``sqr(x)`` during its ``specialize``
-phase, but only when the exponent is a 0-d constant. Graphs that appear later,
-such as the CPU expansion of the abstract batch normalization ops in the
-``specialize_device`` phase (``T.var`` computes ``(x - mean) ** 2``), keep a
-generic elementwise ``pow`` whose exponent is a constant broadcast to the
-input's rank, which is several times slower than ``sqr``.
-:func:`local_pow_to_sqr` completes Theano's rule for that case.
+Theano turns ``x ** 2`` into the cheaper ``sqr(x)`` with
+``local_pow_specialize`` (in its ``specialize`` phase) and
+``local_pow_specialize_device`` (in ``specialize_device``). Both read the
+exponent with ``get_constant``, which only sees a ``Constant``: one of 0
+dimensions, or one whose entries are all equal (its ``tag.unique_value``).
+Elemwise broadcasting wraps the 0-d constant 2 of an expression such as
+``(x - mean) ** 2`` in a ``DimShuffle`` to the input's rank, a variable
+that Theano's constant folding (in the ``canonicalize``, ``stabilize``,
+``specialize`` and ``uncanonicalize`` phases, not in
+``specialize_device``) turns into such a ``Constant``. The CPU expansion
+of the abstract batch normalization ops happens in ``specialize_device``,
+after those phases: the ``pow`` of its ``T.var`` keeps the ``DimShuffle``
+of the constant as its exponent, which neither rule recognizes, and stays
+a generic elementwise ``pow``, several times slower than ``sqr``.
+:func:`local_pow_to_sqr`, registered in ``specialize_device`` too, looks
+through the ``DimShuffle``.
 
 :func:`skip_truncated_scans` keeps one of Theano's scan rewrites away from
 the scans it breaks: loops with truncated gradients and several sequences,

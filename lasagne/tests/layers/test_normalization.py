@@ -671,11 +671,44 @@ class TestBatchNormFunction:
         assert isinstance(out, NonlinearityLayer)
         assert out.nonlinearity is identity
 
+    @pytest.mark.parametrize('normalize, layer, kwargs, match', [
+        (batch_norm, 'dense', {'axes': (5,)}, 'BatchNormLayer'),
+        (batch_norm, 'dense', {'alpah': 0.1}, 'alpah'),
+        (layer_norm, 'dense', {'axes': 1}, 'axes'),
+        (instance_norm, 'nin', {'axes': 'auto'}, 'axes'),
+        # the standardization layer is built, the scale layer behind it
+        # fails on the unknown number of units
+        (layer_norm, 'unknown_units', {}, 'ScaleLayer'),
+    ])
+    def test_failing_call_leaves_the_layer_unchanged(self, normalize, layer,
+                                                     kwargs, match):
+        layer = {
+            'dense': lambda: DenseLayer((None, 10), 5, nonlinearity=tanh),
+            'nin': lambda: lasagne.layers.NINLayer((None, 3, 4, 5), 6,
+                                                   nonlinearity=tanh),
+            'unknown_units': lambda: _BiasedLayer((None, None)),
+        }[layer]()
+        bias = layer.b
+        params = dict(layer.params)
+        with pytest.raises((ValueError, TypeError), match=match):
+            normalize(layer, **kwargs)
+        assert layer.b is bias and layer.nonlinearity is tanh
+        assert layer.params == params and bias in layer.params
+
     def test_hand_built_stack_has_more_parameters(self):
         by_hand = BatchNormLayer(DenseLayer((None, 10), 5))
         helper = batch_norm(DenseLayer((None, 10), 5))
         assert (lasagne.layers.count_params(by_hand) ==
                 lasagne.layers.count_params(helper) + 5)
+
+
+class _BiasedLayer(lasagne.layers.Layer):
+    """A layer with a bias and a nonlinearity, of any output shape."""
+
+    def __init__(self, incoming, **kwargs):
+        super(_BiasedLayer, self).__init__(incoming, **kwargs)
+        self.b = self.add_param(lasagne.init.Constant(0.), (), 'b')
+        self.nonlinearity = tanh
 
 
 def test_pickle_network():

@@ -36,31 +36,31 @@ def random(seed, *shape, scale=0.5):
     return floatX(np.random.RandomState(seed).uniform(-scale, scale, shape))
 
 
-def state_shape(kind):
-    return (ROWS, UNITS) if kind == 'custom' else (UNITS,)
+def state_shape(kind, units=UNITS):
+    return (ROWS, units) if kind == 'custom' else (units,)
 
 
 def input_shape(kind):
     return (ROWS, FEATURES) if kind == 'custom' else (FEATURES,)
 
 
-def make_params(kind):
+def make_params(kind, units=UNITS):
     """Parameter values for a layer of the given kind, as numpy arrays."""
     rng = np.random.RandomState(KINDS.index(kind))
 
     def draw(*shape):
         return floatX(rng.uniform(-0.7, 0.7, shape))
-    p = {'h0': draw(1, *state_shape(kind))}
+    p = {'h0': draw(1, *state_shape(kind, units))}
     if kind in ('custom', 'rnn'):
-        p.update(W_in=draw(FEATURES, UNITS), b=draw(UNITS),
-                 W_hid=draw(UNITS, UNITS), b_hid=draw(UNITS))
+        p.update(W_in=draw(FEATURES, units), b=draw(units),
+                 W_hid=draw(units, units), b_hid=draw(units))
     else:
         gates = LSTM_GATES if kind == 'lstm' else GRU_GATES
         for g in gates:
-            p.update({'W_in_' + g: draw(FEATURES, UNITS),
-                      'W_hid_' + g: draw(UNITS, UNITS), 'b_' + g: draw(UNITS),
-                      'W_cell_' + g: draw(UNITS)})
-        p['c0'] = draw(1, UNITS)
+            p.update({'W_in_' + g: draw(FEATURES, units),
+                      'W_hid_' + g: draw(units, units), 'b_' + g: draw(units),
+                      'W_cell_' + g: draw(units)})
+        p['c0'] = draw(1, units)
     return p
 
 
@@ -71,22 +71,24 @@ GATE_NONLINEARITIES = {'cell': nonlinearities.tanh, 'outgate': None,
 
 
 def make_layer(kind, l_in, p, W_hid=None, h0=None, c0=None, **options):
-    """A layer of the given kind with parameter values `p`. `W_hid` replaces
-    one hidden weight matrix (e.g. by a symbolic variable), `h0` and `c0`
-    replace the initial states (e.g. by layers)."""
+    """A layer of the given kind with parameter values `p` (and as many
+    units). `W_hid` replaces one hidden weight matrix (e.g. by a symbolic
+    variable), `h0` and `c0` replace the initial states (e.g. by
+    layers)."""
+    units = p['h0'].shape[-1]
     h0 = p['h0'] if h0 is None else h0
     if kind == 'custom':
-        in_to_hid = DenseLayer(InputLayer((None, ROWS, FEATURES)), UNITS,
+        in_to_hid = DenseLayer(InputLayer((None, ROWS, FEATURES)), units,
                                W=p['W_in'], b=p['b'], num_leading_axes=-1,
                                nonlinearity=None)
-        hid_to_hid = DenseLayer(InputLayer((None, ROWS, UNITS)), UNITS,
+        hid_to_hid = DenseLayer(InputLayer((None, ROWS, units)), units,
                                 W=p['W_hid'] if W_hid is None else W_hid,
                                 b=p['b_hid'], num_leading_axes=-1,
                                 nonlinearity=None)
         return CustomRecurrentLayer(l_in, in_to_hid, hid_to_hid,
                                     hid_init=h0, **options)
     if kind == 'rnn':
-        return RecurrentLayer(l_in, UNITS, W_in_to_hid=p['W_in'],
+        return RecurrentLayer(l_in, units, W_in_to_hid=p['W_in'],
                               W_hid_to_hid=(p['W_hid'] if W_hid is None
                                             else W_hid),
                               b=p['b'], nonlinearity=nonlinearities.tanh,
@@ -102,9 +104,9 @@ def make_layer(kind, l_in, p, W_hid=None, h0=None, c0=None, **options):
     if W_hid is not None:
         kw[gates[1]].W_hid = W_hid
     if kind == 'lstm':
-        return LSTMLayer(l_in, UNITS, cell_init=p['c0'] if c0 is None else c0,
+        return LSTMLayer(l_in, units, cell_init=p['c0'] if c0 is None else c0,
                          hid_init=h0, **dict(kw, **options))
-    return GRULayer(l_in, UNITS, hid_init=h0, **dict(kw, **options))
+    return GRULayer(l_in, units, hid_init=h0, **dict(kw, **options))
 
 
 def reference_step(kind, p, peepholes=True):
@@ -250,6 +252,61 @@ def test_output_matches_numpy_reference(computed, kind, case):
 def _compatible_shape(static, actual):
     return len(static) == len(actual) and all(
         s is None or s == a for s, a in zip(static, actual))
+
+
+# With one unit, a state axis of size 1 is broadcastable in the parameters
+# (create_param makes size-1 axes so) and may be in the step's output, but
+# scan, and the scan of its gradient, need the initial state and the step's
+# output to agree.
+# (A mask hides a broadcastable step output: the masked state takes the
+# pattern of the previous one.)
+SINGLE_UNIT_OPTIONS = {
+    'scan': {}, 'scan-mask': {'mask': True},
+    'loop-input': {'precompute_input': False},
+    'loop-input-mask': {'precompute_input': False, 'mask': True},
+    'unroll-mask': {'unroll_scan': True, 'mask': True}}
+
+
+@pytest.mark.parametrize('case', list(SINGLE_UNIT_OPTIONS))
+@pytest.mark.parametrize('kind', KINDS)
+def test_single_unit_graphs(kind, case):
+    # Building the gradients is what failed; compiling each graph would
+    # cost more than it shows (see test_single_unit_values).
+    options = dict(SINGLE_UNIT_OPTIONS[case])
+    if options.pop('mask', False):
+        options['mask_input'] = InputLayer((None, STEPS))
+    l_in = InputLayer((None, STEPS) + input_shape(kind))
+    layer = make_layer(kind, l_in, make_params(kind, units=1),
+                       learn_init=True, **options)
+    assert layer.output_shape == (None, STEPS) + state_shape(kind, 1)
+    wrt = [l_in.input_var] + layer.get_params(trainable=True)
+    assert any('init' in param.name for param in wrt[1:])
+    grads = T.grad(get_output(layer).sum(), wrt)
+    assert [g.type for g in grads] == [v.type for v in wrt]
+
+
+def test_single_unit_values():
+    p = make_params('rnn', units=1)
+    l_in = InputLayer((None, STEPS, FEATURES))
+    l_mask = InputLayer((None, STEPS))
+    output = get_output(make_layer('rnn', l_in, p, mask_input=l_mask))
+    fn = theano.function([l_in.input_var, l_mask.input_var],
+                         [output, T.grad(output.sum(), l_in.input_var)])
+    x = inputs_of('rnn')
+    out, grad = fn(x, MASK)
+    expected = reference(reference_step('rnn', p), x,
+                         [np.repeat(p['h0'], BATCH, axis=0)], mask=MASK)
+    np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-6)
+    # The gradient against central differences of the same function.
+    eps = 1e-6
+    numeric = np.zeros_like(x)
+    for index in np.ndindex(*x.shape):
+        step = np.zeros_like(x)
+        step[index] = eps
+        numeric[index] = (fn(x + step, MASK)[0].sum() -
+                          fn(x - step, MASK)[0].sum()) / (2 * eps)
+    assert np.all(grad[MASK == 0] == 0) and np.any(grad != 0)
+    np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-8)
 
 
 def test_masked_steps_keep_the_state(computed):
