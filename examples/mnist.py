@@ -16,21 +16,16 @@ import argparse
 import gzip
 import http.client
 import os
-import sys
 import time
 import urllib.request
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                os.pardir))
-
-import lasagne  # noqa: E402 (needs the path above)
-import theano  # noqa: E402
-import theano.tensor as T  # noqa: E402
-from lasagne.layers import (DenseLayer, DropoutLayer, InputLayer,  # noqa
-                            batch_norm, get_all_layers, get_all_params,
-                            get_output)
+import lasagne
+import theano
+import theano.tensor as T
+from lasagne.layers import (DenseLayer, DropoutLayer, InputLayer, batch_norm,
+                            get_all_layers, get_all_params, get_output)
 
 MNIST_FILES = {
     'train_images': 'train-images-idx3-ubyte.gz',

@@ -19,6 +19,13 @@ except ImportError as error:  # pragma: no cover (tested in a subprocess)
         "Lasagne needs Theano >= %s, which could not be imported (%s). "
         "Install it with: pip install 'Theano>=%s'"
         % (MINIMUM_THEANO, error, MINIMUM_THEANO)) from error
+except AttributeError as error:  # pragma: no cover (tested in a subprocess)
+    # Theano 1.0.5 uses NumPy aliases (np.bool) that NumPy 1.24 removed.
+    import numpy
+    raise ImportError(
+        "Theano could not be imported with NumPy %s: Theano 1.0.5 needs "
+        "NumPy < 1.24. Install it with: pip install 'numpy<1.24'"
+        % numpy.__version__) from error
 finally:
     _theano_setup.restore(_state)
     del _state

@@ -20,8 +20,10 @@ What it does, each step only where it applies:
    Python >= 3.11, and the failed build raises a plain ``Exception`` after
    several seconds on every start. On those Pythons the module is marked as
    unavailable, so that Theano uses its Python scan loop at once.
-3. NumPy >= 1.24 gets a :class:`TheanoSetupWarning`: Theano 1.0.5 then
-   silently skips many graph optimizations.
+3. NumPy >= 1.24 gets a :class:`TheanoSetupWarning` before Theano's import:
+   Theano 1.0.5 does not import with it (``np.bool`` is gone, and
+   ``import lasagne`` turns the failure into a clear ``ImportError``), and
+   Theano builds that do import silently skip many graph optimizations.
 4. Graph rewrites (see :mod:`lasagne.theano_extensions.opt`): Lasagne's own
    ``pow(x, 2) -> sqr(x)`` rewrite is registered with Theano's optimizer,
    and one of Theano's scan rewrites is kept away from the scans with
@@ -52,6 +54,7 @@ class TheanoSetupWarning(UserWarning):
 
 
 def enabled(environ=os.environ):
+    """Whether the setup is on, i.e. the environment switch is not set."""
     return environ.get(ENV_SWITCH, '') in ('', '0')
 
 
@@ -174,6 +177,7 @@ def prepare(environ=os.environ):
     :func:`restore` once Theano is imported."""
     if not enabled(environ):
         return None
+    check_numpy()
     _block_compiled_scan()
     if 'theano' in sys.modules:
         return None  # too late for flags; Theano has read them
@@ -204,19 +208,19 @@ def restore(state, environ=os.environ):
 
 
 def finish(environ=os.environ):
-    """After Theano's import: warn about NumPy and register Lasagne's graph
-    rewrites."""
+    """After Theano's import: register Lasagne's graph rewrites."""
     if enabled(environ):
-        check_numpy()
         from .theano_extensions import opt
         opt.register()
 
 
 def check_numpy(version=None):
+    """Warn if NumPy (or the given version string) is too new for Theano."""
     import numpy
     version = version or numpy.__version__
     if tuple(int(v) for v in version.split('.')[:2]) >= (1, 24):
         warnings.warn(
-            "NumPy %s is too new for Theano 1.0.5, which then silently skips "
-            "many graph optimizations; install numpy<1.24." % version,
+            "NumPy %s is too new for Theano: Theano 1.0.5 fails to import "
+            "with it, and Theano builds that do import silently skip many "
+            "graph optimizations; install numpy<1.24." % version,
             TheanoSetupWarning, stacklevel=3)

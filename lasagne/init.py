@@ -15,6 +15,8 @@ Examples
 array([0.1, 0.1, 0.1])
 """
 
+import numbers
+
 import numpy as np
 
 from .random import get_rng
@@ -29,6 +31,11 @@ class Initializer(object):
     """
 
     def __call__(self, shape):
+        shape = tuple(shape)
+        if not all(isinstance(n, numbers.Integral) and n >= 0
+                   for n in shape):
+            raise ValueError("%s: the shape must be a tuple of non-negative "
+                             "ints, got %r" % (type(self).__name__, shape))
         return self.sample(shape)
 
     def sample(self, shape):
@@ -46,9 +53,26 @@ class Initializer(object):
         raise NotImplementedError()
 
 
-def _relu_gain(gain):
-    # The gain of both Glorot's and He's schemes for rectifiers.
-    return np.sqrt(2) if gain == 'relu' else gain
+def _number(owner, name, value, minimum=None):
+    # Checks an initializer's argument at construction, where a mistake is
+    # found sooner and explained better than by NumPy when sampling.
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError("%s: %s must be a number, got %r"
+                        % (type(owner).__name__, name, value))
+    if minimum is not None and value < minimum:
+        raise ValueError("%s: %s must be at least %s, got %r"
+                         % (type(owner).__name__, name, minimum, value))
+    return value
+
+
+def _gain(owner, gain):
+    # 'relu' is the gain of both Glorot's and He's schemes for rectifiers.
+    if isinstance(gain, str):
+        if gain != 'relu':
+            raise ValueError("%s: gain must be a number or 'relu', got %r"
+                             % (type(owner).__name__, gain))
+        return np.sqrt(2)
+    return _number(owner, 'gain', gain)
 
 
 class Normal(Initializer):
@@ -63,8 +87,8 @@ class Normal(Initializer):
     """
 
     def __init__(self, std=0.01, mean=0.0):
-        self.std = std
-        self.mean = mean
+        self.std = _number(self, 'std', std, minimum=0)
+        self.mean = _number(self, 'mean', mean)
 
     def sample(self, shape):
         return floatX(get_rng().normal(self.mean, self.std, size=shape))
@@ -92,14 +116,16 @@ class Uniform(Initializer):
 
     def __init__(self, range=0.01, std=None, mean=0.0):
         if std is not None:
-            half_width = np.sqrt(3) * std
+            half_width = np.sqrt(3) * _number(self, 'std', std, minimum=0)
+            mean = _number(self, 'mean', mean)
             range = (mean - half_width, mean + half_width)
+        elif isinstance(range, numbers.Real):
+            range = (-_number(self, 'range', range), range)
+        elif isinstance(range, (tuple, list)) and len(range) == 2:
+            range = tuple(_number(self, 'range', r) for r in range)
         else:
-            try:
-                low, high = range
-            except TypeError:
-                low, high = -range, range
-            range = (low, high)
+            raise TypeError("Uniform: range must be a number or a (low, high) "
+                            "pair, got %r" % (range,))
         self.range = range
 
     def sample(self, shape):
@@ -115,7 +141,7 @@ class _FanScaled(Initializer):
 
     def __init__(self, initializer, gain=1.0, c01b=False):
         self.initializer = initializer
-        self.gain = _relu_gain(gain)
+        self.gain = _gain(self, gain)
         self.c01b = c01b
 
     def sample(self, shape):
@@ -125,6 +151,8 @@ class _FanScaled(Initializer):
         if len(shape) < 2:
             raise ValueError("%s needs a shape of at least 2 dimensions, "
                              "got %r" % (type(self).__name__, shape))
+        if not all(shape):
+            return floatX(np.zeros(shape))  # no fans to scale by
         std = self.gain * self._std(shape)
         return self.initializer(std=std).sample(shape)
 
@@ -298,8 +326,11 @@ class Sparse(Initializer):
     """
 
     def __init__(self, sparsity=0.1, std=0.01):
-        self.sparsity = sparsity
-        self.std = std
+        self.sparsity = _number(self, 'sparsity', sparsity, minimum=0)
+        if sparsity > 1:
+            raise ValueError("Sparse: sparsity must be at most 1, got %r"
+                             % (sparsity,))
+        self.std = _number(self, 'std', std, minimum=0)
 
     def sample(self, shape):
         if len(shape) != 2:
@@ -335,7 +366,7 @@ class Orthogonal(Initializer):
     """
 
     def __init__(self, gain=1.0):
-        self.gain = _relu_gain(gain)
+        self.gain = _gain(self, gain)
 
     def sample(self, shape):
         if len(shape) < 2:

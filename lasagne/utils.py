@@ -43,6 +43,7 @@ def shared_empty(dim=2, dtype=None):
     Returns
     -------
     Theano shared variable
+        A new variable holding zeros of shape ``(1,) * dim``.
     """
     if dtype is None:
         dtype = theano.config.floatX
@@ -61,6 +62,7 @@ def as_theano_expression(input):
     Returns
     -------
     Theano expression
+        `input` itself, or a constant holding it.
 
     Raises
     ------
@@ -82,6 +84,7 @@ def collect_shared_vars(expressions):
     Parameters
     ----------
     expressions : Theano expression or list of them
+        The expressions to search.
 
     Returns
     -------
@@ -133,10 +136,12 @@ def unique(l):  # noqa: E741 (the name is part of the API)
     Parameters
     ----------
     l : iterable of hashable items
+        The items, possibly repeated.
 
     Returns
     -------
     list
+        Each distinct item once.
     """
     seen = set()
     items = []
@@ -163,6 +168,7 @@ def as_tuple(x, N, t=None):
     Returns
     -------
     tuple
+        `N` values.
 
     Raises
     ------
@@ -180,24 +186,27 @@ def as_tuple(x, N, t=None):
     (1, 2)
     """
     try:
-        X = tuple(x)
+        values = tuple(x)
     except TypeError:
-        X = (x,) * N
-    # The type is checked first, as upstream Lasagne does: a wrong type is
-    # the more telling error when both are wrong.
-    if t is not None and not all(isinstance(v, t) for v in X):
-        if t == int_types:
-            names = 'int'
-        elif isinstance(t, type):
-            names = t.__name__
-        else:
-            names = ' or '.join(c.__name__ for c in t)
+        values = (x,) * N
+    # A wrong type is the more telling error when both are wrong.
+    if t is not None and not all(isinstance(v, t) for v in values):
         raise TypeError("expected a single value or an iterable of %d "
-                        "values of type %s, got %r instead" % (N, names, x))
-    if len(X) != N:
+                        "values of type %s, got %r instead"
+                        % (N, _type_names(t), x))
+    if len(values) != N:
         raise ValueError("expected a single value or an iterable of length "
                          "%d, got %r instead" % (N, x))
-    return X
+    return values
+
+
+def _type_names(types):
+    # int_types reads as 'int' to the user, who passes plain ints.
+    if types == int_types:
+        return 'int'
+    if isinstance(types, type):
+        types = (types,)
+    return ' or '.join(t.__name__ for t in types)
 
 
 def inspect_kwargs(func):
@@ -206,10 +215,12 @@ def inspect_kwargs(func):
     Parameters
     ----------
     func : callable
+        The function to inspect.
 
     Returns
     -------
     list of str
+        The names, in the order of the signature.
     """
     parameters = inspect.signature(func).parameters.values()
     return [p.name for p in parameters
@@ -289,6 +300,7 @@ def create_param(spec, shape, name=None):
     Returns
     -------
     Theano shared variable or Theano expression
+        The parameter: a new shared variable, or the given variable.
 
     Raises
     ------

@@ -219,3 +219,39 @@ class TestOrthogonal(object):
     def test_needs_two_dimensions(self, shape):
         with pytest.raises(ValueError, match='Orthogonal.*at least 2'):
             init.Orthogonal()(shape)
+
+
+@pytest.mark.parametrize('make, error, message', [
+    (lambda: init.Normal(std=-1), ValueError, 'Normal: std must be at least'),
+    (lambda: init.Normal(mean='0'), TypeError, 'Normal: mean must be a num'),
+    (lambda: init.Uniform(range=(1, 2, 3)), TypeError,
+     r'Uniform: range must be a number or a \(low, high\) pair'),
+    (lambda: init.Uniform(range=None), TypeError, 'Uniform: range'),
+    (lambda: init.Uniform(range=('a', 1)), TypeError, 'Uniform: range must'),
+    (lambda: init.Uniform(std=-0.1), ValueError, 'Uniform: std must be at'),
+    (lambda: init.Sparse(sparsity=2), ValueError,
+     'Sparse: sparsity must be at most 1'),
+    (lambda: init.Sparse(sparsity=-0.1), ValueError, 'Sparse: sparsity'),
+    (lambda: init.Sparse(std=True), TypeError, 'Sparse: std must be a num'),
+    (lambda: init.Orthogonal(gain='tanh'), ValueError,
+     "Orthogonal: gain must be a number or 'relu'"),
+    (lambda: init.GlorotUniform(gain='tanh'), ValueError, 'GlorotUniform'),
+    (lambda: init.HeNormal(gain=None), TypeError, 'HeNormal: gain must be'),
+])
+def test_bad_arguments_refused_at_construction(make, error, message):
+    with pytest.raises(error, match=message):
+        make()
+
+
+@pytest.mark.parametrize('shape', [(2, -1), (2.5, 3), (None, 3)])
+def test_bad_shapes_refused(shape):
+    with pytest.raises(ValueError, match='Constant: the shape must be a '
+                       'tuple of non-negative ints'):
+        init.Constant()(shape)
+
+
+@pytest.mark.parametrize('cls', [init.GlorotUniform, init.HeNormal])
+def test_fan_scaled_empty_shape(cls):
+    value = cls()((0, 3))
+    assert value.shape == (0, 3)
+    assert value.dtype == theano.config.floatX

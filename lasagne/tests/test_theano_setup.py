@@ -112,6 +112,8 @@ class TestLibrarySearch:
         # NumPy's wheels bundle an ILP64 OpenBLAS with suffixed names.
         libs = [p for p in setup.candidate_libraries()
                 if os.path.basename(os.path.dirname(p)) == 'numpy.libs']
+        if not libs:
+            pytest.skip("this NumPy bundles no OpenBLAS")
         for path in libs:
             assert not setup.exports_blas(path)
 
@@ -121,10 +123,16 @@ class TestLibrarySearch:
                             lambda: [str(tmp_path / 'libopenblas.so')])
         assert setup.find_blas() == ''
 
-    def test_candidates_are_libraries(self):
-        for path in setup.candidate_libraries():
-            name = os.path.basename(path)
-            assert '.so' in name or name.endswith('.dylib')
+    def test_candidates_are_libraries(self, monkeypatch, tmp_path):
+        libs = tmp_path / 'somewheel.libs'
+        libs.mkdir()
+        for name in ('libopenblas-r0.so', 'libopenblas.a', 'openblas.txt',
+                     'libgfortran.so.5'):
+            (libs / name).write_text('')
+        monkeypatch.setattr(setup, '_site_dirs', lambda: [str(tmp_path)])
+        found = [os.path.basename(p) for p in setup.candidate_libraries()
+                 if p.startswith(str(tmp_path))]
+        assert found == ['libopenblas-r0.so']
 
     @pytest.mark.parametrize('path, flags', [
         ('/opt/blas/libopenblas.so', '-L/opt/blas -lopenblas '
@@ -192,6 +200,11 @@ class TestPrepare:
 
 
 class TestNumpyCheck:
+
+    def test_prepare_warns_before_import(self, monkeypatch):
+        monkeypatch.setattr(np, '__version__', '1.24.1')
+        with pytest.warns(setup.TheanoSetupWarning, match='1.24.1'):
+            setup.prepare({})
 
     @pytest.mark.parametrize('version', ['1.24.0', '1.26.4', '2.0.1'])
     def test_warns_for_new_numpy(self, version):
@@ -318,6 +331,20 @@ class TestTheanoRequirement:
         monkeypatch.setitem(sys.modules, 'theano.tensor.nnet.bn', None)
         with pytest.raises(ImportError, match='needs Theano >= 0.9'):
             lasagne._check_theano()
+
+    def test_theano_failing_on_new_numpy(self, tmp_path):
+        # A stand-in for Theano 1.0.5 importing with NumPy >= 1.24.
+        package = tmp_path / 'theano'
+        package.mkdir()
+        (package / '__init__.py').write_text(
+            "raise AttributeError(\"module 'numpy' has no attribute "
+            "'bool'\")\n")
+        message = self.run_failing('import lasagne', tmp_path,
+                                   THEANORC=str(tmp_path / 'none'))
+        assert message.startswith(
+            'ImportError: Theano could not be imported with NumPy %s'
+            % np.__version__)
+        assert message.endswith("pip install 'numpy<1.24'")
 
     def test_old_theano(self, tmp_path):
         # A stand-in for Theano 0.8: it has T.nnet.bn, but not the
