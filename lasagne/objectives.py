@@ -19,6 +19,22 @@ Targets are given as follows:
 
 Other combinations of dimensions raise a :class:`TypeError` when the
 expression is built, instead of broadcasting silently.
+:func:`categorical_crossentropy` with class indices and
+:func:`multiclass_hinge_loss` also need a matrix of predictions, one row
+per data point.
+
+Shapes are symbolic, so only the numbers of dimensions can be checked when
+the expression is built. The sizes are checked by Theano when the compiled
+function runs: predictions and targets whose sizes differ (e.g. shapes
+``(4, 3)`` and ``(4, 2)``, or 4 rows and 3 class indices) raise Theano's
+error then. Unlike NumPy, Theano does not stretch an axis of size 1 that
+the type of a variable does not declare broadcastable, so a wrong shape
+cannot broadcast silently. Two cases are left to Theano's semantics: a
+negative class index counts from the end, as in NumPy indexing (-1 is the
+last class), and :func:`categorical_crossentropy` of class indices and
+predictions that are not the output of a softmax reads one index per row
+of the predictions, ignoring any further indices (Theano's
+``crossentropy_categorical_1hot``).
 
 Examples
 --------
@@ -91,6 +107,17 @@ def _align_categorical(predictions, targets, caller, integer=True):
                         % (caller, predictions.ndim, targets.ndim,
                            predictions.ndim - 1, predictions.ndim))
     return predictions, targets
+
+
+def _require_matrix(predictions, targets, caller):
+    """Refuse predictions that are not a matrix, for the losses that take
+    one row of class scores per data point."""
+    if predictions.ndim != 2:
+        raise TypeError("%s: expected a matrix of predictions (one row per "
+                        "data point) with a vector of integer class indices "
+                        "or a matrix of one-hot targets, got predictions with "
+                        "%d dimensions and targets with %d"
+                        % (caller, predictions.ndim, targets.ndim))
 
 
 def _xlogy(x, y):
@@ -177,8 +204,9 @@ def categorical_crossentropy(predictions, targets):
     Raises
     ------
     TypeError
-        If `targets` is neither an integer tensor with one dimension less
-        than `predictions` nor a tensor with as many dimensions.
+        If `targets` is neither an integer vector with a matrix of
+        `predictions` nor a tensor with as many dimensions as
+        `predictions`.
 
     Notes
     -----
@@ -187,7 +215,9 @@ def categorical_crossentropy(predictions, targets):
     whose target is zero count as zero, so predicted probabilities of 0
     for those classes give a finite loss. Where `predictions` is the output
     of a softmax, Theano computes the logarithm as a stable log-softmax
-    when the function is compiled.
+    when the function is compiled. Target distributions may also come
+    with predictions of more dimensions (e.g. one distribution per time
+    step), as in Lasagne 0.2; the sum is then taken over the last axis.
 
     Examples
     --------
@@ -203,6 +233,7 @@ def categorical_crossentropy(predictions, targets):
     predictions, targets = _align_categorical(predictions, targets,
                                               'categorical_crossentropy')
     if targets.ndim == predictions.ndim - 1:
+        _require_matrix(predictions, targets, 'categorical_crossentropy')
         return T.nnet.crossentropy_categorical_1hot(predictions, targets)
     if isinstance(getattr(predictions.owner, 'op', None), T.nnet.Softmax):
         # Theano turns log(softmax(a)) into a stable log-softmax, for the
@@ -250,7 +281,7 @@ def binary_hinge_loss(predictions, targets, delta=1, log_odds=None,
     ----------
     predictions : Theano tensor
         The predictions: log-odds if `log_odds` is True, probabilities in
-        ``(0, 1)`` if it is False (they are turned into log-odds first).
+        ``[0, 1]`` if it is False (they are turned into log-odds first).
     targets : Theano tensor
         The targets: 0 or 1 if `binary` is True, -1 or 1 otherwise. Same
         dimensions as `predictions` (or a vector for predictions of shape
@@ -275,6 +306,13 @@ def binary_hinge_loss(predictions, targets, delta=1, log_odds=None,
     ------
     TypeError
         If the dimensions of `predictions` and `targets` do not match.
+
+    Notes
+    -----
+    Probabilities of exactly 0 and 1 have infinite log-odds: the loss is 0
+    where such a prediction is right (by any margin) and infinite where it
+    is wrong. The gradient with respect to these predictions is 0 (where
+    the loss is infinite, there is no finite gradient to give).
     """
     if log_odds is None:
         warnings.warn("The default of binary_hinge_loss(log_odds=...) may "
@@ -285,10 +323,30 @@ def binary_hinge_loss(predictions, targets, delta=1, log_odds=None,
     predictions, targets = _align_elementwise(predictions, targets,
                                               'binary_hinge_loss')
     if not log_odds:
-        predictions = T.log(predictions / (1 - predictions))
+        predictions = _log_odds(predictions)
     if binary:
         targets = 2 * targets - 1
-    return T.nnet.relu(delta - predictions * targets)
+    # Not T.nnet.relu: it computes (x + |x|) / 2, which is nan at -inf.
+    return T.maximum(0, delta - predictions * targets)
+
+
+def _log_odds(p):
+    """``log(p / (1 - p))``, exactly -inf and inf at 0 and 1, with a zero
+    gradient there.
+
+    The log-odds are computed of 1/2 in place of 0 and 1, so that the
+    infinite derivative of the logarithm there never meets the zero
+    gradient of a hinge that is inactive (0 times inf would be nan).
+    """
+    p_eq_0, p_eq_1 = T.eq(p, 0), T.eq(p, 1)
+    # In the dtype of p: a Python float would be a float64 constant under
+    # floatX=float64 and upcast float32 predictions.
+    half = np.asarray(0.5, p.dtype if p.dtype in T.float_dtypes
+                      else 'float64')
+    safe = T.switch(p_eq_0 | p_eq_1, half, p)
+    z = T.log(safe / (1 - safe))
+    inf = T.constant(np.inf, dtype=z.dtype)
+    return T.switch(p_eq_0, -inf, T.switch(p_eq_1, inf, z))
 
 
 def multiclass_hinge_loss(predictions, targets, delta=1):
@@ -319,16 +377,34 @@ def multiclass_hinge_loss(predictions, targets, delta=1):
     Raises
     ------
     TypeError
-        If `targets` is neither an integer vector nor a matrix.
+        If `predictions` is not a matrix, or `targets` is neither an integer
+        vector nor a matrix.
+
+    Notes
+    -----
+    The loss is defined for one correct class per data point. A matrix of
+    targets marks it by its largest entry (the first one of a tie), so
+    soft targets count as their most probable class; Lasagne 0.2 documents
+    only one-hot matrices (and returned ``nan`` for others). With a single
+    class, nothing competes with the correct class and the loss is 0.
     """
     predictions, targets = _align_categorical(predictions, targets,
                                               'multiclass_hinge_loss')
-    if targets.ndim == predictions.ndim - 1:
-        targets = T.extra_ops.to_one_hot(targets, predictions.shape[1])
-    correct = T.sum(T.switch(targets, predictions, 0), axis=1)
+    _require_matrix(predictions, targets, 'multiclass_hinge_loss')
+    if targets.ndim == 1:
+        correct_mask = T.extra_ops.to_one_hot(targets, predictions.shape[1])
+    else:
+        # Built elementwise in the shape of the targets, so that Theano
+        # still checks it against the shape of the predictions.
+        classes = T.arange(targets.shape[1]).dimshuffle('x', 0)
+        correct_mask = T.eq(classes, T.argmax(targets, axis=1,
+                                              keepdims=True))
+    correct = T.sum(T.switch(correct_mask, predictions, 0), axis=1)
     excluded = T.constant(-np.inf, dtype=predictions.dtype)
-    others = T.max(T.switch(targets, excluded, predictions), axis=1)
-    return T.nnet.relu(others - correct + delta)
+    others = T.max(T.switch(correct_mask, excluded, predictions), axis=1)
+    # Not T.nnet.relu: with a single class, others is -inf, and relu
+    # computes (x + |x|) / 2.
+    return T.maximum(0, others - correct + delta)
 
 
 def huber_loss(predictions, targets, delta=1):

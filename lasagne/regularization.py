@@ -28,6 +28,15 @@ import theano.tensor as T
 
 from .layers import Layer, get_all_params
 
+__all__ = [
+    "l1",
+    "l2",
+    "apply_penalty",
+    "regularize_layer_params",
+    "regularize_layer_params_weighted",
+    "regularize_network_params",
+]
+
 
 def l1(x):
     r"""The L1 penalty: the sum of the absolute values of a tensor.

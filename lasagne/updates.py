@@ -84,9 +84,10 @@ def get_or_compute_grads(loss_or_grads, params):
     Parameters
     ----------
     loss_or_grads : Theano scalar or list of Theano tensors
-        A loss expression, or the gradients themselves.
+        A loss expression, or the gradients themselves (any iterable, such
+        as a list or a generator, in the order of `params`).
     params : list of Theano shared variables
-        The parameters.
+        The parameters (any iterable of them, but not a single one).
 
     Returns
     -------
@@ -95,33 +96,93 @@ def get_or_compute_grads(loss_or_grads, params):
 
     Raises
     ------
+    TypeError
+        If `params` is a single variable instead of a list, or
+        `loss_or_grads` is neither a Theano scalar nor an iterable of
+        gradients.
     ValueError
         If a parameter is not a shared variable (see
         :func:`lasagne.utils.collect_shared_vars` for parameters that are
-        expressions), or the number of gradients given is not the number of
-        parameters.
+        expressions), the number of gradients given is not the number of
+        parameters, or a gradient has another number of dimensions than its
+        parameter.
     """
+    return _grads(loss_or_grads, _param_list(params, 'get_or_compute_grads'),
+                  'get_or_compute_grads')
+
+
+def _param_list(params, caller, argument='params'):
+    """The parameters as a list: the update rules take any iterable of
+    them, but a single variable is a mistake that iterating would only
+    report as Theano's 'length not known'."""
+    if isinstance(params, theano.gof.Variable):
+        raise TypeError("%s: %s must be a list of Theano shared variables, "
+                        "got a single variable (%r); put it in a list"
+                        % (caller, argument, params))
+    try:
+        return list(params)
+    except TypeError:
+        raise TypeError("%s: %s must be a list of Theano shared variables, "
+                        "got %r (of type %s)"
+                        % (caller, argument, params, type(params).__name__))
+
+
+def _grads(loss_or_grads, params, caller):
+    """The body of get_or_compute_grads, for a list of parameters, with
+    errors naming the update rule called."""
     for param in params:
         if not isinstance(param, theano.compile.SharedVariable):
             raise ValueError(
-                "params must be Theano shared variables, got %r (of type %s);"
-                " for parameters that are expressions, "
+                "%s: params must be Theano shared variables, got %r (of type "
+                "%s); for parameters that are expressions, "
                 "lasagne.utils.collect_shared_vars() finds the shared "
-                "variables they depend on" % (param, type(param).__name__))
-    if isinstance(loss_or_grads, (list, tuple)):
-        if len(loss_or_grads) != len(params):
-            raise ValueError("got %d gradient expressions for %d parameters"
-                             % (len(loss_or_grads), len(params)))
-        return list(loss_or_grads)
-    return theano.grad(loss_or_grads, params)
+                "variables they depend on"
+                % (caller, param, type(param).__name__))
+    if isinstance(loss_or_grads, theano.gof.Variable):
+        if loss_or_grads.ndim != 0:
+            raise TypeError("%s: loss_or_grads must be a scalar loss or a "
+                            "list of gradients, got a %d-dimensional "
+                            "expression" % (caller, loss_or_grads.ndim))
+        return theano.grad(loss_or_grads, params)
+    try:
+        grads = list(loss_or_grads)
+    except TypeError:
+        raise TypeError("%s: loss_or_grads must be a Theano scalar or a list "
+                        "of gradients, got %r (of type %s)"
+                        % (caller, loss_or_grads,
+                           type(loss_or_grads).__name__))
+    if len(grads) != len(params):
+        raise ValueError("%s: got %d gradient expressions for %d parameters"
+                         % (caller, len(grads), len(params)))
+    grads = [T.as_tensor_variable(grad) for grad in grads]
+    for param, grad in zip(params, grads):
+        if grad.ndim != param.ndim:
+            raise ValueError("%s: the gradient for parameter %s has %d "
+                             "dimensions, expected %d like the parameter"
+                             % (caller, param, grad.ndim, param.ndim))
+    return grads
 
 
-def _prepare(loss_or_grads, params):
+def _prepare(loss_or_grads, params, caller):
     """The parameters as a list (the update rules take any iterable), and
     their gradients, each cast to the dtype of its parameter."""
-    params = list(params)
-    grads = get_or_compute_grads(loss_or_grads, params)
+    params = _param_list(params, caller)
+    grads = _grads(loss_or_grads, params, caller)
     return params, [T.cast(g, p.dtype) for p, g in zip(params, grads)]
+
+
+def _updated_params(updates, params, caller):
+    """The parameters `apply_momentum` and `apply_nesterov_momentum` act
+    on: all keys of `updates`, or the given ones, which must have an
+    update."""
+    if params is None:
+        return list(updates.keys())
+    params = _param_list(params, caller)
+    for param in params:
+        if param not in updates:
+            raise ValueError("%s: params contains %r, which has no entry in "
+                             "updates" % (caller, param))
+    return params
 
 
 def _cast(dtype, *values):
@@ -174,8 +235,26 @@ def sgd(loss_or_grads, params, learning_rate):
     -------
     OrderedDict
         The new value of each parameter.
+
+    Raises
+    ------
+    TypeError
+        If `params` is a single variable instead of a list.
+    ValueError
+        If a parameter is not a shared variable, or the gradients given do
+        not match the parameters in number or dimensions.
+
+    See Also
+    --------
+    get_or_compute_grads : The checks of the arguments, shared by all
+        update rules.
+
+    References
+    ----------
+    .. [1] Robbins, H. and Monro, S. (1951): A stochastic approximation
+       method. The Annals of Mathematical Statistics 22(3), 400-407.
     """
-    params, grads = _prepare(loss_or_grads, params)
+    params, grads = _prepare(loss_or_grads, params, 'sgd')
     updates = OrderedDict()
     for param, grad in zip(params, grads):
         lr, = _cast(param.dtype, learning_rate)
@@ -228,8 +307,7 @@ def apply_momentum(updates, params=None, momentum=0.9):
        ICML 2013.
     """
     updates = OrderedDict(updates)
-    if params is None:
-        params = list(updates.keys())
+    params = _updated_params(updates, params, 'apply_momentum')
     for param in params:
         mu, = _cast(param.dtype, momentum)
         velocity = _zeros_like(param)
@@ -265,8 +343,19 @@ def momentum(loss_or_grads, params, learning_rate, momentum=0.9):
     See Also
     --------
     apply_momentum : The same for the updates of any rule.
+
+    References
+    ----------
+    .. [1] Polyak, B. T. (1964): Some methods of speeding up the
+       convergence of iteration methods. USSR Computational Mathematics and
+       Mathematical Physics 4(5), 1-17.
+    .. [2] Sutskever, I., Martens, J., Dahl, G. and Hinton, G. (2013): On
+       the importance of initialization and momentum in deep learning.
+       ICML 2013.
     """
-    return apply_momentum(sgd(loss_or_grads, params, learning_rate),
+    # Checked here, so that errors name this function rather than sgd.
+    params, grads = _prepare(loss_or_grads, params, 'momentum')
+    return apply_momentum(sgd(grads, params, learning_rate),
                           momentum=momentum)
 
 
@@ -315,8 +404,7 @@ def apply_nesterov_momentum(updates, params=None, momentum=0.9):
        Advances in optimizing recurrent networks. ICASSP 2013.
     """
     updates = OrderedDict(updates)
-    if params is None:
-        params = list(updates.keys())
+    params = _updated_params(updates, params, 'apply_nesterov_momentum')
     for param in params:
         mu, = _cast(param.dtype, momentum)
         velocity = _zeros_like(param)
@@ -333,6 +421,13 @@ def nesterov_momentum(loss_or_grads, params, learning_rate, momentum=0.9):
     .. math::
         v &\leftarrow \mu v - \eta g \\
         \theta &\leftarrow \theta + \mu v - \eta g
+
+    where :math:`v` on the right of the second line is the new velocity.
+    This is Nesterov's accelerated gradient as Sutskever et al. [2]_ write
+    it for deep learning (:math:`v \leftarrow \mu v - \eta
+    \nabla L(\theta + \mu v)`, :math:`\theta \leftarrow \theta + v`),
+    with the parameters shifted by :math:`\mu v`, so that the gradient is
+    taken at the current parameters (Bengio et al. [3]_).
 
     Parameters
     ----------
@@ -352,10 +447,21 @@ def nesterov_momentum(loss_or_grads, params, learning_rate, momentum=0.9):
 
     See Also
     --------
-    apply_nesterov_momentum : The same for the updates of any rule, with
-        the derivation and references.
+    apply_nesterov_momentum : The same for the updates of any rule.
+
+    References
+    ----------
+    .. [1] Nesterov, Y. (1983): A method of solving a convex programming
+       problem with convergence rate O(1/k^2). Soviet Mathematics Doklady
+       27, 372-376.
+    .. [2] Sutskever, I., Martens, J., Dahl, G. and Hinton, G. (2013): On
+       the importance of initialization and momentum in deep learning.
+       ICML 2013.
+    .. [3] Bengio, Y., Boulanger-Lewandowski, N. and Pascanu, R. (2013):
+       Advances in optimizing recurrent networks. ICASSP 2013.
     """
-    return apply_nesterov_momentum(sgd(loss_or_grads, params, learning_rate),
+    params, grads = _prepare(loss_or_grads, params, 'nesterov_momentum')
+    return apply_nesterov_momentum(sgd(grads, params, learning_rate),
                                    momentum=momentum)
 
 
@@ -391,7 +497,7 @@ def adagrad(loss_or_grads, params, learning_rate=1.0, epsilon=1e-6):
        methods for online learning and stochastic optimization. Journal of
        Machine Learning Research 12, 2121-2159.
     """
-    params, grads = _prepare(loss_or_grads, params)
+    params, grads = _prepare(loss_or_grads, params, 'adagrad')
     updates = OrderedDict()
     for param, grad in zip(params, grads):
         lr, eps = _cast(param.dtype, learning_rate, epsilon)
@@ -437,7 +543,7 @@ def rmsprop(loss_or_grads, params, learning_rate=1.0, rho=0.9,
     .. [1] Tieleman, T. and Hinton, G. (2012): Lecture 6.5 - rmsprop.
        Coursera: Neural Networks for Machine Learning.
     """
-    params, grads = _prepare(loss_or_grads, params)
+    params, grads = _prepare(loss_or_grads, params, 'rmsprop')
     updates = OrderedDict()
     for param, grad in zip(params, grads):
         lr, rho_, eps = _cast(param.dtype, learning_rate, rho, epsilon)
@@ -487,7 +593,7 @@ def adadelta(loss_or_grads, params, learning_rate=1.0, rho=0.95,
     .. [1] Zeiler, M. D. (2012): ADADELTA: An adaptive learning rate
        method. arXiv:1212.5701.
     """
-    params, grads = _prepare(loss_or_grads, params)
+    params, grads = _prepare(loss_or_grads, params, 'adadelta')
     updates = OrderedDict()
     for param, grad in zip(params, grads):
         lr, rho_, eps = _cast(param.dtype, learning_rate, rho, epsilon)
@@ -543,7 +649,7 @@ def adam(loss_or_grads, params, learning_rate=0.001, beta1=0.9,
     .. [1] Kingma, D. P. and Ba, J. (2015): Adam: A method for stochastic
        optimization. ICLR 2015, arXiv:1412.6980.
     """
-    params, grads = _prepare(loss_or_grads, params)
+    params, grads = _prepare(loss_or_grads, params, 'adam')
     updates = OrderedDict()
     t_prev, t = _time_step()
     for param, grad in zip(params, grads):
@@ -602,7 +708,7 @@ def adamax(loss_or_grads, params, learning_rate=0.002, beta1=0.9,
     .. [1] Kingma, D. P. and Ba, J. (2015): Adam: A method for stochastic
        optimization. ICLR 2015, arXiv:1412.6980 (section 7.1).
     """
-    params, grads = _prepare(loss_or_grads, params)
+    params, grads = _prepare(loss_or_grads, params, 'adamax')
     updates = OrderedDict()
     t_prev, t = _time_step()
     for param, grad in zip(params, grads):
@@ -636,7 +742,13 @@ def amsgrad(loss_or_grads, params, learning_rate=0.001, beta1=0.9,
         + \epsilon}
 
     with :math:`m`, :math:`v` and :math:`\hat{v}` initially zero,
-    elementwise. The bias correction :math:`\eta_t` is Adam's.
+    elementwise.
+
+    Algorithm 2 of the paper has no bias correction (and lets
+    :math:`\beta_1` decay over the steps). This is the form of Lasagne
+    0.2: a constant :math:`\beta_1`, and Adam's bias correction of the
+    step size, :math:`\eta_t`. The maximum :math:`\hat{v}` is taken of
+    the uncorrected averages :math:`v`.
 
     Parameters
     ----------
@@ -664,7 +776,7 @@ def amsgrad(loss_or_grads, params, learning_rate=0.001, beta1=0.9,
     .. [1] Reddi, S. J., Kale, S. and Kumar, S. (2018): On the convergence
        of Adam and beyond. ICLR 2018.
     """
-    params, grads = _prepare(loss_or_grads, params)
+    params, grads = _prepare(loss_or_grads, params, 'amsgrad')
     updates = OrderedDict()
     t_prev, t = _time_step()
     for param, grad in zip(params, grads):
@@ -703,10 +815,11 @@ def norm_constraint(tensor_var, max_norm, norm_axes=None, epsilon=1e-7):
         The weights, typically the update of a weight parameter.
     max_norm : float or Theano scalar
         The maximum norm :math:`c`.
-    norm_axes : sequence of int, optional
-        The axes over which a norm is taken. By default, for a dense
-        layer's weights of shape ``(num_inputs, num_units)`` the first axis
-        (one norm per unit), and for convolution weights of shape
+    norm_axes : int or sequence of int, optional
+        The axes over which a norm is taken (an int for a single axis). By
+        default, for a dense layer's weights of shape
+        ``(num_inputs, num_units)`` the first axis (one norm per unit),
+        and for convolution weights of shape
         ``(num_filters, num_input_channels, ...)`` with 3, 4 or 5
         dimensions all axes but the first (one norm per filter).
     epsilon : float
@@ -719,6 +832,8 @@ def norm_constraint(tensor_var, max_norm, norm_axes=None, epsilon=1e-7):
 
     Raises
     ------
+    TypeError
+        If `norm_axes` is neither an int nor a sequence of ints.
     ValueError
         If `norm_axes` is not given and `tensor_var` has another number of
         dimensions than 2 to 5, or an axis in `norm_axes` is out of range.
@@ -752,7 +867,7 @@ def norm_constraint(tensor_var, max_norm, norm_axes=None, epsilon=1e-7):
     ndim = tensor_var.ndim
     if norm_axes is None:
         norm_axes = utils._default_norm_axes(ndim, 'norm_constraint')
-    norm_axes = tuple(norm_axes)
+    norm_axes = _axes_tuple(norm_axes)
     if not all(-ndim <= axis < ndim for axis in norm_axes):
         raise ValueError("norm_constraint: norm_axes %r out of range for a "
                          "%d-dimensional tensor" % (norm_axes, ndim))
@@ -760,6 +875,26 @@ def norm_constraint(tensor_var, max_norm, norm_axes=None, epsilon=1e-7):
     max_norm, epsilon = _cast(dtype, max_norm, epsilon)
     norms = T.sqrt(T.sum(T.sqr(tensor_var), axis=norm_axes, keepdims=True))
     return tensor_var * (T.clip(norms, 0, max_norm) / (norms + epsilon))
+
+
+def _axes_tuple(norm_axes):
+    """`norm_axes` of norm_constraint as a tuple of ints."""
+    if _is_int(norm_axes):
+        return (int(norm_axes),)
+    try:
+        axes = tuple(norm_axes)
+    except TypeError:
+        axes = None
+    if axes is None or not all(_is_int(axis) for axis in axes):
+        raise TypeError("norm_constraint: norm_axes must be an int or a "
+                        "sequence of ints, got %r" % (norm_axes,))
+    return tuple(int(axis) for axis in axes)
+
+
+def _is_int(value):
+    # A bool is an int to Python, but True as an axis is a mistake.
+    return (isinstance(value, (int, np.integer)) and
+            not isinstance(value, (bool, np.bool_)))
 
 
 def total_norm_constraint(tensor_vars, max_norm, epsilon=1e-7,
@@ -792,6 +927,11 @@ def total_norm_constraint(tensor_vars, max_norm, epsilon=1e-7,
     Theano scalar
         The norm :math:`n`, only if `return_norm` is True.
 
+    Raises
+    ------
+    TypeError
+        If `tensor_vars` is a single tensor instead of a list.
+
     References
     ----------
     .. [1] Pascanu, R., Mikolov, T. and Bengio, Y. (2013): On the
@@ -811,6 +951,10 @@ def total_norm_constraint(tensor_vars, max_norm, epsilon=1e-7,
     ...                                     return_norm=True)
     >>> updates = adam(grads, params)
     """
+    if isinstance(tensor_vars, (theano.gof.Variable, np.ndarray)):
+        raise TypeError("total_norm_constraint: tensor_vars must be a list "
+                        "of tensors, got a single tensor (%r); put it in a "
+                        "list" % (tensor_vars,))
     tensor_vars = list(tensor_vars)
     norm = T.sqrt(sum(T.sum(T.sqr(x)) for x in tensor_vars))
     max_norm, epsilon = _cast(norm.dtype, max_norm, epsilon)

@@ -29,6 +29,14 @@ def np_one_hot(labels, num_classes):
     return np.eye(num_classes)[labels]
 
 
+def np_multiclass_hinge(scores, labels, delta):
+    losses = []
+    for row, label in zip(scores, labels):
+        others = [s for j, s in enumerate(row) if j != label]
+        losses.append(max(0., max(others) - row[label] + delta))
+    return np.array(losses)
+
+
 @pytest.fixture(scope='module')
 def elementwise():
     """All elementwise objectives of one pair of matrices, in one compiled
@@ -124,6 +132,50 @@ class TestElementwise:
         expected = np.maximum(0, 0.5 - np_logit(p) * (2 * t - 1))
         assert np.allclose(elementwise(p, t)['hinge_probs'], expected)
 
+    @pytest.mark.parametrize('dtype', ['float64', 'float32'])
+    @pytest.mark.parametrize('binary', [True, False])
+    def test_binary_hinge_loss_at_zero_and_one(self, dtype, binary):
+        # Probabilities of 0 and 1 are log-odds of -inf and inf: no loss
+        # and no gradient where the prediction is right, an infinite loss
+        # (not nan) where it is wrong, and the formula in between.
+        p, t = T.vector('p', dtype=dtype), T.vector('t', dtype=dtype)
+        loss = objectives.binary_hinge_loss(p, t, log_odds=False,
+                                            binary=binary)
+        f = theano.function([p, t], [loss, T.grad(loss.sum(), p)],
+                            mode=MODE)
+        pv = np.array([0., 1., 0., 1., 0.3, 0.3], dtype=dtype)
+        labels = np.array([0., 1., 1., 0., 1., 0.], dtype=dtype)
+        signed = 2 * labels - 1
+        value, grad = f(pv, labels if binary else signed)
+        assert value.dtype == grad.dtype == dtype
+        assert np.array_equal(value[:4], [0., 0., np.inf, np.inf])
+        assert np.array_equal(grad[:4], [0., 0., 0., 0.])
+        p_in = pv[4:].astype('float64')
+        expected = np.maximum(0, 1 - np_logit(p_in) * signed[4:])
+        # d/dp of -t * log(p / (1 - p)) is -t / (p (1 - p)).
+        expected_grad = -signed[4:] / (p_in * (1 - p_in))
+        assert np.allclose(value[4:], expected, rtol=1e-6)
+        assert np.allclose(grad[4:], expected_grad, rtol=1e-5)
+
+    def test_binary_hinge_loss_of_infinite_log_odds(self):
+        p, t = T.dvector('p'), T.dvector('t')
+        loss = objectives.binary_hinge_loss(p, t, log_odds=True)
+        f = theano.function([p, t], [loss, T.grad(loss.sum(), p)],
+                            mode=MODE)
+        value, grad = f([-np.inf, np.inf, -np.inf, np.inf], [0, 1, 1, 0])
+        assert np.array_equal(value, [0., 0., np.inf, np.inf])
+        assert not np.isnan(grad).any()
+
+    def test_binary_hinge_loss_gradient_of_probabilities(self, rng):
+        p = rng.uniform(0.05, 0.95, (3, 4))
+        t = (rng.uniform(size=(3, 4)) > 0.5).astype('float64')
+        # Away from the kinks at log-odds of +-delta.
+        assert np.all(np.abs(np.abs(np_logit(p)) - 0.5) > 1e-3)
+        theano.gradient.verify_grad(
+            lambda p: objectives.binary_hinge_loss(p, t, delta=0.5,
+                                                   log_odds=False),
+            [p], rng=rng, mode=MODE)
+
     def test_binary_hinge_loss_warns_without_log_odds(self):
         p, t = T.dmatrix(), T.dmatrix()
         with pytest.warns(FutureWarning, match="log_odds=True"):
@@ -180,8 +232,27 @@ class TestElementwise:
             objectives.huber_loss(T.dmatrix(), T.dvector())
 
     def test_scalar_target_broadcasts(self):
-        loss = objectives.squared_error(T.dmatrix('p'), 0.5)
-        assert loss.ndim == 2
+        p = T.dmatrix('p')
+        loss = objectives.squared_error(p, 0.5)
+        pv = np.array([[0., 1., 2.], [0.5, -1., 3.]])
+        got = theano.function([p], loss, mode=MODE)(pv)
+        assert np.allclose(got, (pv - 0.5) ** 2)
+
+    @pytest.mark.parametrize('mode', [MODE, None], ids=['py', 'c'])
+    def test_size_mismatch_raises_at_run_time(self, mode):
+        # Only the numbers of dimensions are known when the loss is built;
+        # Theano checks the sizes when the function runs, and does not
+        # stretch an axis of size 1 that the type does not declare
+        # broadcastable, as NumPy would.
+        p, t = T.dmatrix('p'), T.dmatrix('t')
+        f = theano.function([p, t], objectives.squared_error(p, t),
+                            mode=mode)
+        predictions = np.zeros((4, 3))
+        assert np.array_equal(f(predictions, np.ones((4, 3))),
+                              np.ones((4, 3)))
+        for shape in [(4, 2), (1, 3), (4, 1)]:
+            with pytest.raises(ValueError):
+                f(predictions, np.ones(shape))
 
     @pytest.mark.parametrize('objective', [
         objectives.binary_crossentropy, objectives.squared_error,
@@ -228,12 +299,30 @@ class TestCategorical:
         scores[5, 2] = scores[5].max() + 2  # a row without loss
         out = categorical(scores, labels, np_one_hot(labels, 4))
         for key, delta in [('hinge_int', 1.), ('hinge_dist', 0.3)]:
-            expected = []
-            for row, label in zip(scores, labels):
-                others = max(s for j, s in enumerate(row) if j != label)
-                expected.append(max(0., others - row[label] + delta))
-            assert np.allclose(out[key], expected)
+            assert np.allclose(out[key],
+                               np_multiclass_hinge(scores, labels, delta))
         assert out['hinge_int'][5] == 0 and (out['hinge_int'] > 0).any()
+
+    def test_multiclass_hinge_loss_soft_targets(self, categorical, rng):
+        # A matrix of targets marks the correct class by its largest entry
+        # (the first of a tie): soft targets count as their most probable
+        # class instead of giving nan.
+        scores = rng.normal(0, 1, (5, 4))
+        soft = np_softmax(rng.normal(0, 2, (5, 4)))
+        soft[4] = [0.4, 0.1, 0.4, 0.1]
+        labels = soft.argmax(axis=1).astype('int32')
+        assert labels[4] == 0 and len(set(labels)) > 1
+        out = categorical(scores, labels, soft)
+        expected = np_multiclass_hinge(scores, labels, 0.3)
+        assert np.all(np.isfinite(out['hinge_dist']))
+        assert np.allclose(out['hinge_dist'], expected)
+
+    def test_multiclass_hinge_loss_of_one_class(self, categorical):
+        # Nothing competes with the only class: no loss (not nan).
+        scores = np.array([[0.5], [-2.]])
+        out = categorical(scores, np.zeros(2, 'int32'), np.ones((2, 1)))
+        assert np.array_equal(out['hinge_int'], [0., 0.])
+        assert np.array_equal(out['hinge_dist'], [0., 0.])
 
     def test_categorical_accuracy(self, categorical):
         p = np.array([[0.1, 0.6, 0.3], [0.5, 0.2, 0.3], [0.35, 0.25, 0.4],
@@ -250,8 +339,73 @@ class TestCategorical:
 
     def test_categorical_accuracy_float_class_indices(self):
         # Class indices stored as floats are accepted, as they were.
-        acc = objectives.categorical_accuracy(T.dmatrix(), T.dvector())
-        assert acc.ndim == 1
+        p, t = T.dmatrix('p'), T.dvector('t')
+        acc = objectives.categorical_accuracy(p, t)
+        f = theano.function([p, t], acc, mode=MODE)
+        scores = np.array([[0.1, 0.6, 0.3], [0.5, 0.2, 0.3],
+                           [0.2, 0.1, 0.7]])
+        assert np.array_equal(f(scores, [1., 2., 2.]), [True, False, True])
+
+    def test_categorical_accuracy_of_sequences(self):
+        # Scores over the last axis of a 3-d tensor, as in Lasagne 0.2.
+        p, t = T.dtensor3('p'), T.imatrix('t')
+        f = theano.function([p, t], objectives.categorical_accuracy(p, t),
+                            mode=MODE)
+        scores = np.random.RandomState(0).uniform(size=(2, 3, 4))
+        labels = np.array([[0, 1, 2], [3, 3, 0]], dtype='int32')
+        assert np.array_equal(f(scores, labels),
+                              scores.argmax(axis=-1) == labels)
+
+    def test_categorical_crossentropy_of_sequences(self, rng):
+        # Distributions over the last axis of predictions of more than two
+        # dimensions work, as in Lasagne 0.2.
+        p, t = T.dtensor3('p'), T.dtensor3('t')
+        f = theano.function(
+            [p, t], objectives.categorical_crossentropy(p, t), mode=MODE)
+        pv = rng.dirichlet(np.ones(4), (2, 3))
+        tv = rng.dirichlet(np.ones(4), (2, 3))
+        assert np.allclose(f(pv, tv), -(tv * np.log(pv)).sum(axis=-1))
+
+    @pytest.mark.parametrize('objective, predictions, targets', [
+        (objectives.categorical_crossentropy, T.dtensor3(), T.imatrix()),
+        (objectives.categorical_crossentropy, T.dvector(), T.iscalar()),
+        (objectives.multiclass_hinge_loss, T.dtensor3(), T.imatrix()),
+        (objectives.multiclass_hinge_loss, T.dtensor3(), T.dtensor3()),
+        (objectives.multiclass_hinge_loss, T.dvector(), T.dvector())])
+    def test_class_scores_must_be_a_matrix(self, objective, predictions,
+                                           targets):
+        with pytest.raises(TypeError, match=(
+                r"^%s: expected a matrix of predictions \(one row per data "
+                r"point\) with a vector of integer class indices or a "
+                r"matrix of one-hot targets, got predictions with %d "
+                r"dimensions and targets with %d$"
+                % (objective.__name__, predictions.ndim, targets.ndim))):
+            objective(predictions, targets)
+
+    def test_size_mismatch_raises_at_run_time(self):
+        # As for the elementwise losses, the sizes are Theano's to check
+        # when the function runs.
+        p, labels, dist = T.dmatrix('p'), T.ivector('l'), T.dmatrix('d')
+        with_labels = [
+            objectives.categorical_crossentropy(T.nnet.softmax(p), labels),
+            objectives.multiclass_hinge_loss(p, labels)]
+        with_dist = [objectives.categorical_crossentropy(p, dist),
+                     objectives.multiclass_hinge_loss(p, dist)]
+        f_labels = [theano.function([p, labels], loss, mode=MODE)
+                    for loss in with_labels]
+        f_dist = [theano.function([p, dist], loss, mode=MODE)
+                  for loss in with_dist]
+        predictions = np.full((4, 3), 1 / 3.)
+        for f in f_labels:
+            assert f(predictions, np.zeros(4, 'int32')).shape == (4,)
+            for length in [1, 3, 5]:
+                with pytest.raises(ValueError):
+                    f(predictions, np.zeros(length, 'int32'))
+        for f in f_dist:
+            assert f(predictions, np.eye(3)[[0, 1, 2, 0]]).shape == (4,)
+            for shape in [(4, 2), (4, 4), (1, 3), (3, 3)]:
+                with pytest.raises(ValueError):
+                    f(predictions, np.eye(*shape))
 
     @pytest.mark.parametrize('objective', [
         objectives.categorical_crossentropy,
@@ -353,8 +507,19 @@ class TestAggregate:
         assert np.allclose(aggregated(loss, mask)['w_norm'], 2.5)
 
     def test_weights_broadcast(self):
-        loss = objectives.aggregate(T.dmatrix(), T.dvector(), mode='sum')
-        assert loss.ndim == 0
+        # A weight per column, broadcast over the rows as NumPy does.
+        loss, weights = T.dmatrix('loss'), T.dvector('weights')
+        modes = ['mean', 'sum', 'normalized_sum']
+        f = theano.function([loss, weights],
+                            [objectives.aggregate(loss, weights, mode=mode)
+                             for mode in modes], mode=MODE)
+        lv = np.array([[1., 2., 3.], [4., 5., 6.]])
+        wv = np.array([0.5, 0., 2.])
+        mean, total, normalized = f(lv, wv)
+        assert np.allclose(mean, (lv * wv).mean())
+        assert np.allclose(total, (lv * wv).sum())
+        # Normalized by the sum of the weights as given.
+        assert np.allclose(normalized, (lv * wv).sum() / wv.sum())
 
     def test_normalized_sum_needs_weights(self):
         with pytest.raises(ValueError, match="normalized_sum.*requires "

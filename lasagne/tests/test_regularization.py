@@ -110,3 +110,14 @@ def test_default_tags_are_not_shared_state(net):
                      regularization.regularize_layer_params_weighted,
                      regularization.regularize_network_params]:
         assert function.__defaults__[0] == {'regularizable': True}
+
+
+def test_public_names():
+    public = ['l1', 'l2', 'apply_penalty', 'regularize_layer_params',
+              'regularize_layer_params_weighted',
+              'regularize_network_params']
+    assert sorted(regularization.__all__) == sorted(public)
+    namespace = {}
+    exec('from lasagne.regularization import *', namespace)
+    # The imports of the module (theano, T, Layer, ...) stay out.
+    assert sorted(set(namespace) - {'__builtins__'}) == sorted(public)

@@ -423,3 +423,109 @@ def test_total_norm_constraint():
             multiplier = min(total, 2.0) / (total + eps)
             assert np.allclose(got_a, av * multiplier)
             assert np.allclose(got_b, bv * multiplier, rtol=1e-6)
+
+
+ALL_RULES = [updates.sgd, updates.momentum, updates.nesterov_momentum,
+             updates.adagrad, updates.rmsprop, updates.adadelta,
+             updates.adam, updates.adamax, updates.amsgrad]
+
+
+@pytest.mark.parametrize('rule', ALL_RULES, ids=lambda rule: rule.__name__)
+def test_params_must_be_a_list(rule):
+    param = theano.shared(np.zeros(3), name='W')
+    with pytest.raises(TypeError, match="^%s: params must be a list of "
+                       r"Theano shared variables, got a single variable "
+                       r"\(W\); put it in a list" % rule.__name__):
+        rule(T.sum(param), param, 0.1)
+    with pytest.raises(TypeError, match="^%s: params must be a list of "
+                       "Theano shared variables, got 3 " % rule.__name__):
+        rule(T.sum(param), 3, 0.1)
+
+
+@pytest.mark.parametrize('rule', ALL_RULES, ids=lambda rule: rule.__name__)
+def test_gradient_must_match_its_parameter(rule):
+    a = theano.shared(np.zeros(3), name='a')
+    W = theano.shared(np.zeros((3, 2)), name='W')
+    with pytest.raises(ValueError, match="^%s: the gradient for parameter W "
+                       "has 1 dimensions, expected 2 like the parameter"
+                       % rule.__name__):
+        rule([T.ones(3), T.ones(2)], [a, W], 0.1)
+
+
+def test_loss_or_grads_must_be_a_scalar_or_gradients():
+    param = theano.shared(np.zeros(3))
+    with pytest.raises(TypeError, match="^adam: loss_or_grads must be a "
+                       "scalar loss or a list of gradients, got a "
+                       "1-dimensional expression"):
+        updates.adam(param * 2, [param])
+    with pytest.raises(TypeError, match="^adam: loss_or_grads must be a "
+                       "Theano scalar or a list of gradients, got 1.5"):
+        updates.adam(1.5, [param])
+
+
+def test_errors_of_get_or_compute_grads_name_it():
+    param = theano.shared(np.zeros(3))
+    with pytest.raises(TypeError, match="^get_or_compute_grads: params "
+                       "must be a list"):
+        updates.get_or_compute_grads(T.sum(param), param)
+    with pytest.raises(ValueError, match="^get_or_compute_grads: got 2 "
+                       "gradient expressions for 1 parameters"):
+        updates.get_or_compute_grads([T.ones(3)] * 2, [param])
+
+
+def test_gradients_may_be_any_iterable():
+    # A generator of gradients is taken like the list it yields.
+    params = [theano.shared(np.array([1., 2.])),
+              theano.shared(np.array([[3.]]))]
+    result = updates.sgd((2 * p for p in params), params, 0.25)
+    theano.function([], [], updates=result, mode=MODE)()
+    assert np.allclose(params[0].get_value(), [0.5, 1.])
+    assert np.allclose(params[1].get_value(), [[1.5]])
+    grads = updates.get_or_compute_grads(iter([T.ones(2), T.ones((1, 1))]),
+                                         params)
+    assert [g.ndim for g in grads] == [1, 2]
+
+
+@pytest.mark.parametrize('apply', [updates.apply_momentum,
+                                   updates.apply_nesterov_momentum])
+def test_apply_momentum_checks_params(apply):
+    a = theano.shared(np.zeros(2), name='a')
+    b = theano.shared(np.zeros(2), name='b')
+    base = updates.sgd([T.ones(2)], [a], 0.1)
+    with pytest.raises(TypeError, match="^%s: params must be a list of "
+                       "Theano shared variables, got a single variable"
+                       % apply.__name__):
+        apply(base, a)
+    with pytest.raises(ValueError, match=r"^%s: params contains b, which "
+                       "has no entry in updates" % apply.__name__):
+        apply(base, [b])
+
+
+def test_norm_constraint_axis_as_int():
+    x = T.dmatrix('x')
+    f = theano.function([x], [updates.norm_constraint(x, 1.5, norm_axes=1),
+                              updates.norm_constraint(x, 1.5, norm_axes=-2)],
+                        mode=MODE)
+    w = weights_with_norms((4, 3), (1,), [3.0, 0.3], np.random.RandomState(2))
+    by_row, by_column = f(w)
+    assert np.allclose(by_row, np_norm_constraint(w, 1.5, (1,)))
+    assert np.allclose(by_column, np_norm_constraint(w, 1.5, (0,)))
+    assert not np.allclose(by_row, by_column)
+    with pytest.raises(ValueError, match=r"norm_axes \(2,\) out of range"):
+        updates.norm_constraint(x, 1.5, norm_axes=2)
+
+
+@pytest.mark.parametrize('norm_axes', [True, 1.0, (0, 0.5), 'rows'])
+def test_norm_constraint_axes_must_be_ints(norm_axes):
+    with pytest.raises(TypeError, match="^norm_constraint: norm_axes must "
+                       "be an int or a sequence of ints, got "):
+        updates.norm_constraint(T.dmatrix(), 1.0, norm_axes=norm_axes)
+
+
+@pytest.mark.parametrize('single', [T.dvector('g'), np.ones(3)],
+                         ids=['variable', 'array'])
+def test_total_norm_constraint_needs_a_list(single):
+    with pytest.raises(TypeError, match="^total_norm_constraint: "
+                       "tensor_vars must be a list of tensors, got a single "
+                       "tensor"):
+        updates.total_norm_constraint(single, 1.0)
