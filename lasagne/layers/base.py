@@ -1,7 +1,10 @@
+import numbers
 from collections import OrderedDict
 
+import numpy as np
 import theano.tensor as T
 
+from .. import nonlinearities
 from .. import utils
 
 
@@ -46,6 +49,63 @@ def _check_axis(layer, axis, ndim, argument):
                          % (_describe(layer), argument, -ndim, ndim, ndim,
                             axis))
     return axis % ndim
+
+
+def _check_iterable(layer, value, argument, expected):
+    """Raise a TypeError naming `layer` and `argument`, saying it must be
+    `expected`, unless `value` is iterable."""
+    if not hasattr(value, '__iter__'):
+        raise TypeError("%s: %s must be %s, got %r"
+                        % (_describe(layer), argument, expected, value))
+
+
+def _check_axes(layer, axes, argument,
+                expected='an int or an iterable of ints'):
+    """`axes`, an int or an iterable of ints that each index an axis of the
+    layer's input, as a tuple of them as given (an int as a tuple of one);
+    a ValueError naming `layer` and `argument` otherwise."""
+    if _is_int(axes):
+        axes = (axes,)
+    elif isinstance(axes, str) or not hasattr(axes, '__iter__'):
+        raise ValueError("%s: %s must be %s, got %r"
+                         % (_describe(layer), argument, expected, axes))
+    axes = tuple(axes)
+    for axis in axes:
+        _check_axis(layer, axis, len(layer.input_shape), 'each of ' + argument)
+    return axes
+
+
+def _check_nonlinearity(layer, nonlinearity):
+    """The nonlinearity a layer applies: `nonlinearity` if it is callable,
+    the identity for None; a TypeError naming `layer` otherwise."""
+    if nonlinearity is None:
+        return nonlinearities.identity
+    if not callable(nonlinearity):
+        raise TypeError("%s: nonlinearity must be callable (e.g. from "
+                        "lasagne.nonlinearities) or None, got %r"
+                        % (_describe(layer), nonlinearity))
+    return nonlinearity
+
+
+def _is_real(value):
+    """Whether `value` is a real number, or a numpy array or Theano
+    expression of an integer or float dtype."""
+    if isinstance(value, numbers.Real):
+        return not isinstance(value, bool)
+    dtype = getattr(value, 'dtype', None)
+    try:
+        return dtype is not None and np.dtype(dtype).kind in 'iuf'
+    except TypeError:
+        return False
+
+
+def _check_real(layer, value, argument):
+    """Raise a TypeError naming `layer` and `argument` unless `value` is a
+    real number or a numeric array or Theano expression."""
+    if not _is_real(value):
+        raise TypeError("%s: %s must be a real number or a Theano "
+                        "expression, got %r"
+                        % (_describe(layer), argument, value))
 
 
 def _init_layer(layer, name):
@@ -95,6 +155,37 @@ class Layer(object):
     Subclasses create their parameters with :meth:`add_param` in
     ``__init__`` and implement :meth:`get_output_for` and, if the shape
     changes, :meth:`get_output_shape_for`.
+
+    Examples
+    --------
+    A layer that weights the features of its input with learned factors
+    and adds them up:
+
+    >>> import numpy as np
+    >>> import theano
+    >>> import theano.tensor as T
+    >>> from lasagne import init
+    >>> from lasagne.layers import Layer, InputLayer, get_output
+    >>> class WeightedSum(Layer):
+    ...     def __init__(self, incoming, w=init.Constant(1.), **kwargs):
+    ...         super(WeightedSum, self).__init__(incoming, **kwargs)
+    ...         num_features = self.input_shape[1]
+    ...         self.w = self.add_param(w, (num_features,), name='w')
+    ...
+    ...     def get_output_shape_for(self, input_shape):
+    ...         return input_shape[:1]
+    ...
+    ...     def get_output_for(self, input, **kwargs):
+    ...         return T.dot(input, self.w)
+    >>> l_in = InputLayer((None, 3))
+    >>> l_sum = WeightedSum(l_in, name='sum')
+    >>> l_sum.output_shape
+    (None,)
+    >>> [p.name for p in l_sum.get_params()]
+    ['sum.w']
+    >>> x = np.ones((2, 3), dtype=theano.config.floatX)
+    >>> get_output(l_sum, x).eval().tolist()
+    [3.0, 3.0]
     """
 
     def __init__(self, incoming, name=None):
@@ -190,10 +281,21 @@ class Layer(object):
         -------
         Theano shared variable or expression
             The parameter, to be stored as an attribute of the layer.
+
+        Raises
+        ------
+        ValueError or TypeError
+            If `spec` does not give a parameter of `shape`; the message
+            names the layer.
         """
         if name is not None and self.name is not None:
             name = "%s.%s" % (self.name, name)
-        param = utils.create_param(spec, shape, name)
+        try:
+            param = utils.create_param(spec, shape, name)
+        except (ValueError, TypeError) as error:
+            error_type = TypeError if isinstance(error, TypeError) \
+                else ValueError
+            raise error_type("%s: %s" % (_describe(self), error)) from error
         tags.setdefault('trainable', True)
         tags.setdefault('regularizable', True)
         self.params[param] = set(tag for tag, value in tags.items() if value)
@@ -224,10 +326,44 @@ class MergeLayer(Layer):
         The shapes of the inputs.
     input_layers : list
         The incoming layers (None where a shape was given).
+
+    Notes
+    -----
+    Subclasses implement :meth:`get_output_shape_for` and
+    :meth:`get_output_for`, which receive a list with one shape or
+    expression per input.
+
+    Examples
+    --------
+    A layer that multiplies its two inputs element by element:
+
+    >>> import numpy as np
+    >>> from lasagne.layers import MergeLayer, InputLayer, get_output
+    >>> class Product(MergeLayer):
+    ...     def get_output_shape_for(self, input_shapes):
+    ...         return input_shapes[0]
+    ...
+    ...     def get_output_for(self, inputs, **kwargs):
+    ...         return inputs[0] * inputs[1]
+    >>> l_a = InputLayer((None, 4))
+    >>> l_b = InputLayer((None, 4))
+    >>> l_prod = Product([l_a, l_b])
+    >>> l_prod.output_shape
+    (None, 4)
+    >>> out = get_output(l_prod, {l_a: np.full((1, 4), 2.),
+    ...                           l_b: np.full((1, 4), 3.)})
+    >>> out.eval().tolist()
+    [[6.0, 6.0, 6.0, 6.0]]
     """
 
     def __init__(self, incomings, name=None):
         _init_layer(self, name)
+        if hasattr(incomings, 'output_shape') or \
+                not hasattr(incomings, '__iter__'):
+            raise TypeError("%s: incomings must be a list of Layer "
+                            "instances or shape tuples, got %r; put a "
+                            "single layer in a list"
+                            % (_describe(self), incomings))
         shapes_and_layers = [_incoming_shape(self, incoming)
                              for incoming in incomings]
         self.input_shapes = [shape for shape, _ in shapes_and_layers]

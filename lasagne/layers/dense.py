@@ -3,7 +3,8 @@ import theano.tensor as T
 
 from .. import init
 from .. import nonlinearities
-from .base import Layer, _check_axis, _check_positive_int, _describe
+from .base import (Layer, _check_axis, _check_nonlinearity,
+                   _check_positive_int, _describe)
 
 
 __all__ = [
@@ -41,6 +42,8 @@ class DenseLayer(Layer):
         axes followed by one of ``num_units``, and the weights act on the
         product of the remaining axes. A negative number counts from the
         end, e.g. -1 applies the layer along the last axis only.
+    **kwargs
+        Any other keyword arguments, such as `name`, go to :class:`Layer`.
 
     Examples
     --------
@@ -56,8 +59,7 @@ class DenseLayer(Layer):
                  b=init.Constant(0.), nonlinearity=nonlinearities.rectify,
                  num_leading_axes=1, **kwargs):
         super(DenseLayer, self).__init__(incoming, **kwargs)
-        self.nonlinearity = (nonlinearities.identity if nonlinearity is None
-                             else nonlinearity)
+        self.nonlinearity = _check_nonlinearity(self, nonlinearity)
         _check_positive_int(self, num_units, 'num_units')
         self.num_units = num_units
         # at least one trailing axis must remain for the weights
@@ -115,6 +117,8 @@ class NINLayer(Layer):
         The biases; None for no biases.
     nonlinearity : callable or None
         The nonlinearity; None for the identity.
+    **kwargs
+        Any other keyword arguments, such as `name`, go to :class:`Layer`.
 
     References
     ----------
@@ -132,8 +136,7 @@ class NINLayer(Layer):
                  W=init.GlorotUniform(), b=init.Constant(0.),
                  nonlinearity=nonlinearities.rectify, **kwargs):
         super(NINLayer, self).__init__(incoming, **kwargs)
-        self.nonlinearity = (nonlinearities.identity if nonlinearity is None
-                             else nonlinearity)
+        self.nonlinearity = _check_nonlinearity(self, nonlinearity)
         _check_positive_int(self, num_units, 'num_units')
         self.num_units = num_units
         self.untie_biases = untie_biases

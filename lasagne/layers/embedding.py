@@ -28,6 +28,8 @@ class EmbeddingLayer(Layer):
         The embedding matrix, of shape ``(input_size, output_size)``: row
         ``i`` is the vector of index ``i``. See
         :func:`lasagne.utils.create_param`.
+    **kwargs
+        Any other keyword arguments, such as `name`, go to :class:`Layer`.
 
     Notes
     -----

@@ -1,3 +1,4 @@
+import difflib
 import warnings
 from itertools import chain
 
@@ -35,6 +36,29 @@ def _incoming(layer):
     if hasattr(layer, 'input_layers'):
         return list(layer.input_layers), True
     return [getattr(layer, 'input_layer', None)], False
+
+
+def _check_layer_keys(given, caller):
+    """Raise a TypeError naming `caller` unless every key of the dict
+    `given` is a layer."""
+    for key in given:
+        if not isinstance(key, Layer):
+            raise TypeError("%s: the keys of a dict of inputs must be Lasagne "
+                            "layers (e.g. InputLayer instances), got a key of "
+                            "type %s: %r"
+                            % (caller, type(key).__name__, key))
+
+
+def _unused_kwargs_warning(unused, accepted):
+    """The warning of get_output about keyword arguments that no layer
+    accepts, suggesting an accepted name close to each (typos)."""
+    names = []
+    for name in sorted(unused):
+        close = difflib.get_close_matches(name, sorted(accepted), n=1)
+        names.append("%s (did you mean %s?)" % (name, close[0]) if close
+                     else name)
+    return ("get_output() was called with keyword arguments that no layer "
+            "of the network accepts: %s" % ", ".join(names))
 
 
 def get_all_layers(layer, treat_as_input=None):
@@ -114,6 +138,8 @@ def get_output(layer_or_layers, inputs=None, **kwargs):
     ValueError
         If a single input is given for a network with several input layers,
         or a layer the outputs depend on has no input.
+    TypeError
+        If `inputs` is a dict with a key that is not a layer.
 
     Examples
     --------
@@ -124,11 +150,13 @@ def get_output(layer_or_layers, inputs=None, **kwargs):
     >>> l_out = DenseLayer(l_in, num_units=2, nonlinearity=None,
     ...                    W=np.ones((3, 2)), b=np.zeros(2))
     >>> f = theano.function([l_in.input_var], get_output(l_out))
-    >>> f(np.array([[1., 2., 3.]]))
-    array([[6., 6.]])
+    >>> x = np.array([[1., 2., 3.]], dtype=theano.config.floatX)
+    >>> f(x).tolist()
+    [[6.0, 6.0]]
     """
     layers, single = _as_list(layer_or_layers)
     if isinstance(inputs, dict):
+        _check_layer_keys(inputs, 'get_output()')
         inputs = dict((layer, utils.as_theano_expression(expr))
                       for layer, expr in inputs.items())
     elif inputs is not None:
@@ -144,9 +172,7 @@ def get_output(layer_or_layers, inputs=None, **kwargs):
                          'get_output()', 'expression')
     unused = set(kwargs) - accepted
     if unused:
-        warnings.warn("get_output() was called with keyword arguments that "
-                      "no layer of the network accepts: %s"
-                      % ", ".join(sorted(unused)), stacklevel=2)
+        warnings.warn(_unused_kwargs_warning(unused, accepted), stacklevel=2)
     result = [outputs[layer] for layer in layers]
     return result[0] if single else result
 
@@ -209,8 +235,24 @@ def get_output_shape(layer_or_layers, input_shapes=None):
     ------
     ValueError
         If a single shape is given for a network with several input layers.
+    TypeError
+        If `input_shapes` is a dict with a key that is not a layer.
+
+    Examples
+    --------
+    >>> from lasagne.layers import InputLayer, DenseLayer, get_output_shape
+    >>> l_in = InputLayer((None, 10))
+    >>> l_out = DenseLayer(l_in, num_units=5)
+    >>> get_output_shape(l_out)
+    (None, 5)
+    >>> get_output_shape(l_out, (32, 10))
+    (32, 5)
+    >>> get_output_shape([l_in, l_out], {l_in: (8, 10)})
+    [(8, 10), (8, 5)]
     """
     layers, single = _as_list(layer_or_layers)
+    if isinstance(input_shapes, dict):
+        _check_layer_keys(input_shapes, 'get_output_shape()')
     if input_shapes is None or input_shapes == {}:
         result = [layer.output_shape for layer in layers]
     else:
@@ -274,6 +316,17 @@ def count_params(layer, **tags):
     -------
     int
         The total size of all matching shared parameters.
+
+    Examples
+    --------
+    >>> from lasagne.layers import InputLayer, DenseLayer, count_params
+    >>> l_in = InputLayer((None, 10))
+    >>> l_hidden = DenseLayer(l_in, num_units=20)
+    >>> l_out = DenseLayer(l_hidden, num_units=5)
+    >>> count_params(l_out)
+    325
+    >>> count_params(l_out, regularizable=True)  # the weights alone
+    300
     """
     params = get_all_params(layer, **tags)
     return int(sum(np.prod(p.get_value(borrow=True).shape) for p in params))
@@ -293,6 +346,22 @@ def get_all_param_values(layer, **tags):
     -------
     list of numpy arrays
         In the order of :func:`get_all_params`.
+
+    See Also
+    --------
+    set_all_param_values : loads such a list back into a network
+
+    Examples
+    --------
+    >>> from lasagne.layers import InputLayer, DenseLayer
+    >>> from lasagne.layers import get_all_param_values
+    >>> l_hidden = DenseLayer(InputLayer((None, 10)), num_units=20)
+    >>> l_out = DenseLayer(l_hidden, num_units=5, b=None)
+    >>> [value.shape for value in get_all_param_values(l_out)]
+    [(10, 20), (20,), (20, 5)]
+    >>> [value.shape for value in get_all_param_values(l_out,
+    ...                                                regularizable=False)]
+    [(20,)]
     """
     return [p.get_value() for p in get_all_params(layer, **tags)]
 

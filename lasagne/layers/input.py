@@ -1,7 +1,7 @@
 import theano
 import theano.tensor as T
 
-from .base import Layer, _describe, _init_layer, _is_int
+from .base import Layer, _check_iterable, _describe, _init_layer, _is_int
 
 
 __all__ = [
@@ -23,12 +23,17 @@ class InputLayer(Layer):
         ``input`` (or ``<name>.input`` if the layer has a name).
     name : str, optional
         A name for the layer.
+    **kwargs
+        Ignored: an input layer has no other options, but accepts (and
+        drops) any, as Lasagne's always has.
 
     Raises
     ------
     ValueError
         If a dimension of `shape` is neither None nor a positive int, or
         `input_var` has another number of dimensions than `shape`.
+    TypeError
+        If `shape` is not iterable (e.g. a single int).
 
     Examples
     --------
@@ -44,6 +49,7 @@ class InputLayer(Layer):
 
     def __init__(self, shape, input_var=None, name=None, **kwargs):
         _init_layer(self, name)
+        _check_iterable(self, shape, 'shape', 'a tuple of ints and Nones')
         self.shape = tuple(shape)
         if not all(d is None or (_is_int(d) and d > 0) for d in self.shape):
             raise ValueError("%s: every dimension of shape must be a "

@@ -80,7 +80,7 @@ def autocrop(inputs, cropping):
     >>> import numpy as np
     >>> import theano.tensor as T
     >>> from lasagne.layers import autocrop
-    >>> a, b = T.matrices('a', 'b')
+    >>> a, b = T.dmatrices('a', 'b')
     >>> ca, cb = autocrop([a, b], [None, 'center'])
     >>> ca.eval({a: np.arange(10.).reshape(2, 5), b: np.ones((2, 3))})
     array([[1., 2., 3.],
@@ -198,6 +198,9 @@ class ConcatLayer(MergeLayer):
         Crops the inputs to a common size along other axes first, see
         :func:`autocrop`; the entry for `axis` is ignored. The layer keeps
         it as a list with one entry per axis, None for `axis`.
+    **kwargs
+        Any other keyword arguments, such as `name`, go to
+        :class:`MergeLayer`.
 
     Examples
     --------
@@ -256,6 +259,9 @@ class ElemwiseMergeLayer(MergeLayer):
     cropping : None or list
         Crops the inputs to a common shape first, see :func:`autocrop`. The
         layer keeps it as a list with one entry per axis.
+    **kwargs
+        Any other keyword arguments, such as `name`, go to
+        :class:`MergeLayer`.
 
     See Also
     --------
@@ -306,6 +312,9 @@ class ElemwiseSumLayer(ElemwiseMergeLayer):
         The weight of each input: one for all, or a list with one per input.
     cropping : None or list
         Crops the inputs to a common shape first, see :func:`autocrop`.
+    **kwargs
+        Any other keyword arguments, such as `name`, go to
+        :class:`MergeLayer`.
 
     Examples
     --------

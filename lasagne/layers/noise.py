@@ -5,11 +5,12 @@ Gaussian noise. Passing ``deterministic=True`` to
 """
 import numbers
 
+import theano
 import theano.tensor as T
 from theano.sandbox.rng_mrg import MRG_RandomStreams as RandomStreams
 
 from ..random import get_rng
-from .base import Layer, _check_axis, _describe
+from .base import Layer, _check_axes, _check_real, _describe
 
 
 __all__ = [
@@ -54,15 +55,18 @@ class DropoutLayer(Layer):
     incoming : a :class:`Layer` instance or a tuple
         The layer feeding into this layer, or the expected input shape.
     p : float or Theano scalar
-        The probability of dropping an element, in ``[0, 1)``.
+        The probability of dropping an element, in ``[0, 1)``; 1 (dropping
+        everything) only with ``rescale=False``.
     rescale : bool
         If True (the default), the kept elements are divided by ``1 - p``
         so that the expected output equals the input, and the layer can be
         left out (``deterministic=True``) at test time.
-    shared_axes : tuple of int
+    shared_axes : int or tuple of int
         Axes along which the same elements are dropped: the mask has size 1
         there and is broadcast. E.g. ``(2, 3)`` for 2-D feature maps of
         shape ``(batch, channels, rows, columns)`` drops whole channels.
+    **kwargs
+        Any other keyword arguments, such as `name`, go to :class:`Layer`.
 
     Notes
     -----
@@ -101,16 +105,17 @@ class DropoutLayer(Layer):
     def __init__(self, incoming, p=0.5, rescale=True, shared_axes=(),
                  **kwargs):
         super(DropoutLayer, self).__init__(incoming, **kwargs)
-        if isinstance(p, numbers.Number) and not 0 <= p < 1:
-            raise ValueError("%s: p must be a probability in [0, 1), got %r"
+        _check_real(self, p, 'p')
+        # rescaling divides by 1 - p
+        if isinstance(p, numbers.Number) and \
+                not (0 <= p < 1 or (p == 1 and not rescale)):
+            raise ValueError("%s: p must be a probability in [0, 1), or 1 "
+                             "with rescale=False, got %r"
                              % (_describe(self), p))
         self._srng = _random_streams()
         self.p = p
         self.rescale = rescale
-        self.shared_axes = tuple(shared_axes)
-        for axis in self.shared_axes:
-            _check_axis(self, axis, len(self.input_shape),
-                        'each of shared_axes')
+        self.shared_axes = _check_axes(self, shared_axes, 'shared_axes')
 
     def get_output_for(self, input, deterministic=False, **kwargs):
         if deterministic or (isinstance(self.p, numbers.Number) and
@@ -145,6 +150,7 @@ def dropout_channels(incoming, *args, **kwargs):
     Returns
     -------
     DropoutLayer
+        The new layer, with `shared_axes` set to all axes after the second.
 
     See Also
     --------
@@ -181,12 +187,20 @@ def spatial_dropout(incoming, *args, **kwargs):
     Returns
     -------
     DropoutLayer
+        The new layer, with `shared_axes` set to all axes after the second.
 
     References
     ----------
     .. [1] Tompson, J., Goroshin, R., Jain, A., LeCun, Y., and Bregler, C.
        (2015): Efficient Object Localization Using Convolutional Networks.
        CVPR 2015. https://arxiv.org/abs/1411.4280
+
+    Examples
+    --------
+    >>> from lasagne.layers import InputLayer, spatial_dropout
+    >>> l_drop = spatial_dropout(InputLayer((None, 16, 8, 8)), p=0.2)
+    >>> l_drop.shared_axes, l_drop.p
+    ((2, 3), 0.2)
     """
     return dropout_channels(incoming, *args, **kwargs)
 
@@ -207,6 +221,7 @@ def dropout_locations(incoming, *args, **kwargs):
     Returns
     -------
     DropoutLayer
+        The new layer, with `shared_axes` set to ``(1,)``.
 
     Examples
     --------
@@ -227,12 +242,15 @@ class GaussianNoiseLayer(Layer):
         The layer feeding into this layer, or the expected input shape.
     sigma : float or Theano scalar
         The standard deviation of the noise (at least 0).
+    **kwargs
+        Any other keyword arguments, such as `name`, go to :class:`Layer`.
 
     Notes
     -----
     During training the output is ``input + noise``, with independent
     normal noise of standard deviation `sigma` drawn anew for every
-    evaluation. With ``deterministic=True`` (passed to
+    evaluation, of the input's dtype if that is a float type (floatX
+    otherwise). With ``deterministic=True`` (passed to
     :func:`lasagne.layers.get_output`) the input passes unchanged.
 
     Examples
@@ -246,6 +264,7 @@ class GaussianNoiseLayer(Layer):
 
     def __init__(self, incoming, sigma=0.1, **kwargs):
         super(GaussianNoiseLayer, self).__init__(incoming, **kwargs)
+        _check_real(self, sigma, 'sigma')
         if isinstance(sigma, numbers.Number) and not sigma >= 0:
             raise ValueError("%s: sigma must be at least 0, got %r"
                              % (_describe(self), sigma))
@@ -256,5 +275,8 @@ class GaussianNoiseLayer(Layer):
         if deterministic or (isinstance(self.sigma, numbers.Number) and
                              self.sigma == 0):
             return input
+        # Noise of the input's float type keeps float32 inputs float32.
+        dtype = (input.dtype if input.dtype in T.float_dtypes
+                 else theano.config.floatX)
         return input + self._srng.normal(input.shape, avg=0.0,
-                                         std=self.sigma)
+                                         std=self.sigma, dtype=dtype)

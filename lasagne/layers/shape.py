@@ -6,7 +6,7 @@ import numpy as np
 import theano.tensor as T
 
 from ..theano_extensions import padding
-from .base import Layer, _check_axis, _describe, _is_int
+from .base import Layer, _check_axis, _check_iterable, _describe, _is_int
 
 
 __all__ = [
@@ -32,6 +32,8 @@ class FlattenLayer(Layer):
     outdim : int
         The number of dimensions of the output: the first ``outdim - 1``
         axes are kept, the remaining ones merged into the last axis.
+    **kwargs
+        Any other keyword arguments, such as `name`, go to :class:`Layer`.
 
     Examples
     --------
@@ -82,6 +84,8 @@ class ReshapeLayer(Layer):
           elements;
         * a Theano scalar expression, a size computed at run time (the
           output shape reports it as None).
+    **kwargs
+        Any other keyword arguments, such as `name`, go to :class:`Layer`.
 
     Raises
     ------
@@ -89,6 +93,8 @@ class ReshapeLayer(Layer):
         If `shape` has an element of none of these kinds, more than one -1,
         a reference ``[i]`` beyond the input's dimensions, or a total size
         that cannot match the input's.
+    TypeError
+        If `shape` is not iterable (e.g. a single int).
 
     Notes
     -----
@@ -106,6 +112,9 @@ class ReshapeLayer(Layer):
 
     def __init__(self, incoming, shape, **kwargs):
         super(ReshapeLayer, self).__init__(incoming, **kwargs)
+        _check_iterable(self, shape, 'shape',
+                        'a tuple of ints, [int] input axis references '
+                        'and Theano scalars')
         shape = tuple(shape)
         for s in shape:
             if _is_int(s):
@@ -204,6 +213,8 @@ class DimshuffleLayer(Layer):
         For each output axis, the index of the input axis it takes, or
         ``'x'`` for a new axis of size 1. Every input axis left out must
         have size 1 (or an unknown size that is 1 at run time).
+    **kwargs
+        Any other keyword arguments, such as `name`, go to :class:`Layer`.
 
     Examples
     --------
@@ -217,6 +228,8 @@ class DimshuffleLayer(Layer):
 
     def __init__(self, incoming, pattern, **kwargs):
         super(DimshuffleLayer, self).__init__(incoming, **kwargs)
+        _check_iterable(self, pattern, 'pattern',
+                        "a tuple of input axis indices and 'x'")
         used = set()
         for p in pattern:
             if _is_int(p):
@@ -282,6 +295,8 @@ class PadLayer(Layer):
     batch_ndim : int
         The number of leading axes that are not padded (by default the
         batch and channel axes).
+    **kwargs
+        Any other keyword arguments, such as `name`, go to :class:`Layer`.
 
     Attributes
     ----------
@@ -345,6 +360,8 @@ class SliceLayer(Layer):
         slice keeps the axis, as NumPy indexing does.
     axis : int
         The axis to index; negative values count from the end.
+    **kwargs
+        Any other keyword arguments, such as `name`, go to :class:`Layer`.
 
     Examples
     --------

@@ -13,7 +13,8 @@ import theano.tensor as T
 from .. import init
 from .. import nonlinearities
 from ..utils import as_tuple, floatX, int_types
-from .base import Layer, MergeLayer, _check_axis, _describe, _is_int
+from .base import (Layer, MergeLayer, _check_axes, _check_iterable,
+                   _check_nonlinearity, _check_real, _describe)
 from .noise import _random_streams, _shared_noise
 
 
@@ -43,6 +44,8 @@ class NonlinearityLayer(Layer):
     nonlinearity : callable or None
         The nonlinearity, e.g. from :mod:`lasagne.nonlinearities`; None for
         the identity.
+    **kwargs
+        Any other keyword arguments, such as `name`, go to :class:`Layer`.
 
     Examples
     --------
@@ -55,8 +58,7 @@ class NonlinearityLayer(Layer):
     def __init__(self, incoming, nonlinearity=nonlinearities.rectify,
                  **kwargs):
         super(NonlinearityLayer, self).__init__(incoming, **kwargs)
-        self.nonlinearity = (nonlinearities.identity if nonlinearity is None
-                             else nonlinearity)
+        self.nonlinearity = _check_nonlinearity(self, nonlinearity)
 
     def get_output_for(self, input, **kwargs):
         return self.nonlinearity(input)
@@ -72,14 +74,9 @@ def _shared_axes(layer, shared_axes):
         return (0,) + tuple(range(2, ndim))
     if isinstance(shared_axes, str) and shared_axes == 'all':
         return tuple(range(ndim))
-    if _is_int(shared_axes):
-        shared_axes = (shared_axes,)
-    if isinstance(shared_axes, str) or not hasattr(shared_axes, '__iter__'):
-        raise ValueError("%s: shared_axes must be 'auto', 'all', an int or "
-                         "an iterable of ints, got %r"
-                         % (_describe(layer), shared_axes))
-    return tuple(_check_axis(layer, axis, ndim, 'each of shared_axes')
-                 for axis in shared_axes)
+    axes = _check_axes(layer, shared_axes, 'shared_axes',
+                       "'auto', 'all', an int or an iterable of ints")
+    return tuple(axis % ndim for axis in axes)
 
 
 def _unshared_shape(layer, argument):
@@ -121,6 +118,8 @@ class BiasLayer(Layer):
         all axes except the second, giving one bias per channel (or unit),
         as is usual for convolutional (or dense) layers. The sizes of the
         other axes must be known.
+    **kwargs
+        Any other keyword arguments, such as `name`, go to :class:`Layer`.
 
     See Also
     --------
@@ -168,6 +167,8 @@ class ScaleLayer(Layer):
         The axes along which the same scale is applied. 'auto' shares it
         over all axes except the second, giving one scale per channel (or
         unit). The sizes of the other axes must be known.
+    **kwargs
+        Any other keyword arguments, such as `name`, go to :class:`Layer`.
 
     See Also
     --------
@@ -177,8 +178,8 @@ class ScaleLayer(Layer):
     Examples
     --------
     >>> from lasagne.layers import InputLayer, ScaleLayer
-    >>> ScaleLayer(InputLayer((None, 3, 8, 8))).scales.get_value()
-    array([1., 1., 1.])
+    >>> ScaleLayer(InputLayer((None, 3, 8, 8))).scales.get_value().tolist()
+    [1.0, 1.0, 1.0]
     """
 
     def __init__(self, incoming, scales=init.Constant(1), shared_axes='auto',
@@ -265,6 +266,8 @@ class ExpressionLayer(Layer):
         sizes count as 0 and output sizes of 0 are reported as None; a
         tuple for a fixed shape; or a callable that maps the input shape to
         the output shape.
+    **kwargs
+        Any other keyword arguments, such as `name`, go to :class:`Layer`.
 
     Notes
     -----
@@ -302,6 +305,8 @@ class ExpressionLayer(Layer):
                              "or a callable, got %r"
                              % (_describe(self), output_shape))
         else:
+            _check_iterable(self, output_shape, 'output_shape',
+                            "None, 'auto', a tuple or a callable")
             self._output_shape = tuple(output_shape)
 
     def get_output_shape_for(self, input_shape):
@@ -342,6 +347,9 @@ class InverseLayer(MergeLayer):
         The layer feeding into this layer, with the output shape of `layer`.
     layer : a :class:`Layer` instance
         The layer to invert. It must have a single incoming layer.
+    **kwargs
+        Any other keyword arguments, such as `name`, go to
+        :class:`MergeLayer`.
 
     Notes
     -----
@@ -512,6 +520,9 @@ class TransformerLayer(MergeLayer):
         How points outside the input image are sampled: from the nearest
         border pixel, from the image mirrored at its borders, or from the
         image repeated periodically.
+    **kwargs
+        Any other keyword arguments, such as `name`, go to
+        :class:`MergeLayer`.
 
     Notes
     -----
@@ -602,6 +613,9 @@ class TPSTransformerLayer(MergeLayer):
     border_mode : 'nearest', 'mirror' or 'wrap'
         How points outside the input image are sampled, as for
         :class:`TransformerLayer`.
+    **kwargs
+        Any other keyword arguments, such as `name`, go to
+        :class:`MergeLayer`.
 
     Attributes
     ----------
@@ -740,6 +754,8 @@ class ParametricRectifierLayer(Layer):
         all axes except the second (one slope per channel or unit), 'all'
         over all axes (a single slope). The sizes of the other axes must be
         known.
+    **kwargs
+        Any other keyword arguments, such as `name`, go to :class:`Layer`.
 
     See Also
     --------
@@ -755,8 +771,8 @@ class ParametricRectifierLayer(Layer):
     --------
     >>> from lasagne.layers import InputLayer, ParametricRectifierLayer
     >>> l_in = InputLayer((None, 3, 8, 8))
-    >>> ParametricRectifierLayer(l_in).alpha.get_value()
-    array([0.25, 0.25, 0.25])
+    >>> ParametricRectifierLayer(l_in).alpha.get_value().tolist()
+    [0.25, 0.25, 0.25]
     """
 
     def __init__(self, incoming, alpha=init.Constant(0.25),
@@ -822,6 +838,8 @@ class RandomizedRectifierLayer(Layer):
     shared_axes : 'auto', 'all', int or tuple of int
         The axes along which the same random slope is used. 'auto' shares
         it over all axes except the second, 'all' over all axes.
+    **kwargs
+        Any other keyword arguments, such as `name`, go to :class:`Layer`.
 
     Notes
     -----
@@ -852,6 +870,8 @@ class RandomizedRectifierLayer(Layer):
     def __init__(self, incoming, lower=0.3, upper=0.8, shared_axes='auto',
                  **kwargs):
         super(RandomizedRectifierLayer, self).__init__(incoming, **kwargs)
+        _check_real(self, lower, 'lower')
+        _check_real(self, upper, 'upper')
         if isinstance(lower, numbers.Number) and \
                 isinstance(upper, numbers.Number) and lower > upper:
             raise ValueError("%s: upper must be at least lower, got lower=%r "

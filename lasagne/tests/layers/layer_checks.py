@@ -27,12 +27,14 @@ def evaluate(layer_or_layers, inputs, mode=MODE, **kwargs):
     return theano.function([], outputs, mode=mode)()
 
 
-def verify_layer_grad(layer, inputs, wrt=(), **kwargs):
+def verify_layer_grad(layer, inputs, wrt=(), tolerance=None, **kwargs):
     """Compare the symbolic gradients of a layer's output with numerical
     ones (theano.gradient.verify_grad), with respect to all its parameters
     and to the input values of the layers in `wrt`.
 
-    `inputs` maps layers to numpy arrays, as for :func:`evaluate`."""
+    `inputs` maps layers to numpy arrays, as for :func:`evaluate`.
+    `tolerance` is the absolute and relative tolerance (None for
+    verify_grad's defaults for the dtype)."""
     params = layer.get_params()
     wrt = list(wrt)
 
@@ -46,4 +48,5 @@ def verify_layer_grad(layer, inputs, wrt=(), **kwargs):
     point = ([p.get_value() for p in params] +
              [floatX(inputs[lay]) for lay in wrt])
     theano.gradient.verify_grad(output, point, mode=MODE,
-                                rng=np.random.RandomState(42))
+                                rng=np.random.RandomState(42),
+                                abs_tol=tolerance, rel_tol=tolerance)

@@ -1,5 +1,7 @@
 from collections import OrderedDict
 
+import re
+
 import numpy as np
 import pytest
 import theano
@@ -124,10 +126,28 @@ class TestAddParam(object):
         p = Layer((None, 3)).add_param(lambda shape: np.ones(shape), (2, 2))
         np.testing.assert_array_equal(p.get_value(), np.ones((2, 2)))
 
-    def test_shape_mismatch(self):
-        with pytest.raises(ValueError, match=r'parameter W has shape '
-                           r'\(3, 3\), expected \(2, 3\)'):
-            Layer((None, 3)).add_param(np.zeros((3, 3)), (2, 3), name='W')
+    @pytest.mark.parametrize('layer_name, prefix', [
+        (None, 'Layer: parameter W'),
+        ('mine', "Layer 'mine': parameter mine.W")])
+    @pytest.mark.parametrize('spec, error, message', [
+        (np.zeros((3, 3)), ValueError, r' has shape \(3, 3\), expected '
+         r'\(2, 3\)$'),
+        (theano.shared(np.zeros(3)), ValueError, ' has 1 dimensions, '
+         'expected 2'),
+        (None, TypeError, ': cannot create it from a NoneType'),
+    ])
+    def test_errors_name_the_layer(self, layer_name, prefix, spec, error,
+                                   message):
+        """Errors of create_param are raised again with the layer described
+        in front of the original message, which stays the cause."""
+        layer = Layer((None, 3), name=layer_name)
+        with pytest.raises(error, match='^' + re.escape(prefix) +
+                           message) as info:
+            layer.add_param(spec, (2, 3), name='W')
+        assert type(info.value) is error
+        assert isinstance(info.value.__cause__, error)
+        assert str(info.value).endswith(str(info.value.__cause__))
+        assert layer.params == OrderedDict()
 
 
 class TestGetParams(object):
@@ -176,6 +196,18 @@ class TestMergeLayer(object):
         with pytest.raises(TypeError, match='Summing: incoming must be a '
                            'Layer instance or a shape tuple, got 3'):
             Summing([(None, 3), 3])
+
+    @pytest.mark.parametrize('incomings', [InputLayer((None, 3)), 3, None])
+    def test_incomings_not_a_list(self, incomings):
+        with pytest.raises(TypeError, match="^Summing 's': incomings must "
+                           "be a list of Layer instances or shape tuples, "
+                           "got .*; put a single layer in a list$"):
+            Summing(incomings, name='s')
+
+    def test_incomings_any_iterable(self):
+        a = InputLayer((None, 3))
+        layer = Summing(iter([a, (None, 3)]))
+        assert layer.input_layers == [a, None]
 
     def test_symbolic_output_shape_refused(self):
         with pytest.raises(ValueError, match='SymbolicMergeShape: '

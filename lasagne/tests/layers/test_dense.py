@@ -20,6 +20,29 @@ def uniform(rng, *shape):
     return floatX(rng.uniform(-1, 1, shape))
 
 
+@pytest.mark.parametrize('cls', [DenseLayer, NINLayer])
+@pytest.mark.parametrize('nonlinearity', ['rectify', 3, np.tanh(1.)])
+def test_nonlinearity_not_callable(cls, nonlinearity):
+    with pytest.raises(TypeError, match="^%s 'l': nonlinearity must be "
+                       r"callable \(e.g. from lasagne.nonlinearities\) or "
+                       "None, got %s$" % (cls.__name__,
+                                          re.escape(repr(nonlinearity)))):
+        cls((None, 3, 4), 5, nonlinearity=nonlinearity, name='l')
+
+
+@pytest.mark.parametrize('name, prefix', [(None, 'DenseLayer: parameter W'),
+                                          ('d', "DenseLayer 'd': parameter "
+                                           "d.W")])
+@pytest.mark.parametrize('W, error, message', [
+    (np.zeros((3, 3)), ValueError, r' has shape \(3, 3\), expected '
+     r'\(10, 5\)$'),
+    (None, TypeError, ': cannot create it from a NoneType'),
+])
+def test_parameter_errors_name_the_layer(name, prefix, W, error, message):
+    with pytest.raises(error, match='^' + re.escape(prefix) + message):
+        DenseLayer((None, 10), 5, W=W, name=name)
+
+
 class TestDenseLayer(object):
     @pytest.mark.parametrize('input_shape, leading, output_shape, W_shape', [
         ((None, 10), 1, (None, 5), (10, 5)),

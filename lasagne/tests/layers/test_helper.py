@@ -172,6 +172,14 @@ class TestGetOutput(object):
                           'accepts: bogus, other'):
             get_output(diamond[-1], bogus=1, other=2, special=3)
 
+    @pytest.mark.parametrize('typo, suggestion', [
+        ('determinstic', 'deterministic'), ('specail', 'special')])
+    def test_unused_kwargs_warning_suggests_close_names(self, diamond, typo,
+                                                        suggestion):
+        with pytest.warns(UserWarning, match=r'accepts: bogus, %s \(did you '
+                          r'mean %s\?\)$' % (typo, suggestion)):
+            get_output(diamond[-1], bogus=1, **{typo: True})
+
     def test_declared_kwargs_do_not_warn(self, diamond):
         l_in, a, b, c, d = diamond
         b.get_output_kwargs = ['extra']
@@ -211,6 +219,26 @@ class TestGetOutput(object):
             get_output(layer)
         x = T.matrix()
         assert get_output(layer, {layer: x}) is x
+
+
+@pytest.mark.parametrize('function, caller, value', [
+    (get_output, 'get_output', np.zeros((1, 2))),
+    (get_output_shape, 'get_output_shape', (1, 2))])
+@pytest.mark.parametrize('key, type_name', [
+    (lambda l_in: l_in.input_var, 'TensorVariable'),
+    (lambda l_in: 'in', 'str'),
+    (lambda l_in: 0, 'int')])
+def test_dict_keys_must_be_layers(diamond, function, caller, value, key,
+                                  type_name):
+    """A dict of inputs keyed by something else than layers (e.g. by the
+    input variables) is refused, even next to a valid key."""
+    l_in, a, b, c, d = diamond
+    for given in [{key(l_in): value}, {l_in: value, key(l_in): value}]:
+        with pytest.raises(TypeError, match=r'^%s\(\): the keys of a dict '
+                           r'of inputs must be Lasagne layers \(e.g. '
+                           r'InputLayer instances\), got a key of type %s: '
+                           % (caller, type_name)):
+            function(d, given)
 
 
 class TestGetOutputShape(object):
@@ -280,7 +308,7 @@ class TestParams(object):
         set_all_param_values(l3, new)
         for value, param in zip(new, get_all_params(l3)):
             np.testing.assert_array_equal(param.get_value(), value)
-        set_all_param_values(l3, [np.ones(4)], regularizable=False,
+        set_all_param_values(l3, [floatX(np.ones(4))], regularizable=False,
                              trainable=True)
         np.testing.assert_array_equal(l1.b.get_value(), np.ones(4))
         assert len(get_all_param_values(l3, trainable=False)) == 2
@@ -300,8 +328,8 @@ class TestParams(object):
     def test_shape_mismatch_changes_nothing(self, network):
         l3 = network[-1]
         before = get_all_param_values(l3)
-        values = [np.zeros(v.shape) for v in before]
-        values[2] = np.zeros(5)
+        values = [np.zeros_like(v) for v in before]
+        values[2] = floatX(np.zeros(5))
         with pytest.raises(ValueError, match=r'set_all_param_values: value 2 '
                            r'has shape \(5,\), but parameter .* has shape '
                            r'\(4,\)'):

@@ -55,3 +55,10 @@ class TestInputLayer(object):
                            "dimension of shape must be a positive int or "
                            "None, got %s" % re.escape(repr(shape))):
             InputLayer(shape, name='in')
+
+    @pytest.mark.parametrize('shape', [3, None, 2.5])
+    def test_shape_not_iterable(self, shape):
+        with pytest.raises(TypeError, match="^InputLayer 'in': shape must be "
+                           "a tuple of ints and Nones, got %s$"
+                           % re.escape(repr(shape))):
+            InputLayer(shape, name='in')

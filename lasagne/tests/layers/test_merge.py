@@ -64,8 +64,8 @@ class TestAutocrop(object):
 
     def test_values(self):
         x = np.arange(4 * 7, dtype='float64').reshape(4, 7)
-        y = np.zeros((2, 5))
-        z = np.ones((3, 4))
+        y = -np.arange(2 * 5, dtype='float64').reshape(2, 5)
+        z = np.arange(3 * 4, dtype='float64').reshape(3, 4) / 10
         inputs = [T.dmatrix(), T.dmatrix(), T.dmatrix()]
         outputs = (autocrop(inputs, ['lower', 'upper']) +
                    autocrop(inputs, ['center', 'center']) +
@@ -81,11 +81,23 @@ class TestAutocrop(object):
         np.testing.assert_array_equal(values[4], y[:, :4])
         np.testing.assert_array_equal(values[5], z[0:2, :])
         np.testing.assert_array_equal(values[6], x[:, 1:5])
+        np.testing.assert_array_equal(values[7], y[:, :4])
         np.testing.assert_array_equal(values[8], z)
 
 
 def test_alias():
     assert L.concat is ConcatLayer
+
+
+@pytest.mark.parametrize('cls, args', [(ConcatLayer, ()),
+                                       (ElemwiseSumLayer, ()),
+                                       (ElemwiseMergeLayer, (T.add,))])
+@pytest.mark.parametrize('incomings', [InputLayer((None, 3)), 3])
+def test_incomings_not_a_list(cls, args, incomings):
+    with pytest.raises(TypeError, match="^%s 'm': incomings must be a list "
+                       "of Layer instances or shape tuples, got .*; put a "
+                       "single layer in a list$" % cls.__name__):
+        cls(incomings, *args, name='m')
 
 
 class TestConcatLayer(object):

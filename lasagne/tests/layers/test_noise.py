@@ -101,19 +101,62 @@ class TestDropoutLayer(object):
         np.testing.assert_array_equal(outputs[0], outputs[1])
         assert np.any(outputs[0] != outputs[2])
 
-    @pytest.mark.parametrize('p', [1, 1.5, -0.1])
-    def test_bad_p(self, p):
-        with pytest.raises(ValueError, match=r"DropoutLayer 'd': p must be a "
-                           r"probability in \[0, 1\), got %s" % p):
+    def test_drop_everything_without_rescaling(self, seeded):
+        """p=1 is allowed when there is no division by 1 - p."""
+        l_in = InputLayer((None, 10))
+        layer = DropoutLayer(l_in, p=1, rescale=False)
+        assert layer.p == 1
+        np.testing.assert_array_equal(run(layer, np.ones((5, 10)))(),
+                                      np.zeros((5, 10)))
+        assert get_output(layer, deterministic=True) is l_in.input_var
+
+    @pytest.mark.parametrize('p, rescale', [(1, True), (1.5, True),
+                                            (-0.1, True), (1.5, False),
+                                            (-0.1, False),
+                                            (float('nan'), False)])
+    def test_bad_p(self, p, rescale):
+        with pytest.raises(ValueError, match=r"^DropoutLayer 'd': p must be "
+                           r"a probability in \[0, 1\), or 1 with "
+                           r"rescale=False, got %s$" % p):
+            DropoutLayer((None, 3), p=p, rescale=rescale, name='d')
+
+    @pytest.mark.parametrize('p', ['0.5', None, [0.5], True,
+                                   np.array(['a'])])
+    def test_p_not_a_number(self, p):
+        with pytest.raises(TypeError, match=r"^DropoutLayer 'd': p must be a "
+                           r"real number or a Theano expression, got %s$"
+                           % re.escape(repr(p))):
             DropoutLayer((None, 3), p=p, name='d')
 
+    @pytest.mark.parametrize('p', [np.float32(0.5), np.array(0.5),
+                                   T.constant(0.5), T.scalar()])
+    def test_numeric_p(self, p):
+        assert DropoutLayer((None, 3), p=p).p is p
+
+    @pytest.mark.parametrize('shared_axes, expected', [(1, (1,)),
+                                                       (-1, (-1,)),
+                                                       (np.int64(0), (0,)),
+                                                       (iter([1, 0]), (1, 0))])
+    def test_shared_axes_int_or_iterable(self, shared_axes, expected):
+        """An int stands for one axis, as for BiasLayer; axes are kept as
+        given."""
+        layer = DropoutLayer((None, 3), shared_axes=shared_axes)
+        assert layer.shared_axes == expected
+
+    @pytest.mark.parametrize('shared_axes', [1.0, None, 'ab'])
+    def test_shared_axes_of_wrong_type(self, shared_axes):
+        with pytest.raises(ValueError, match=r"^DropoutLayer: shared_axes "
+                           r"must be an int or an iterable of ints, got %s$"
+                           % re.escape(repr(shared_axes))):
+            DropoutLayer((None, 3), shared_axes=shared_axes)
+
     @pytest.mark.parametrize('shared_axes', [(2,), (0, -3), (1.0,),
-                                             (True,)])
+                                             (True,), 2])
     def test_bad_shared_axes(self, shared_axes):
         with pytest.raises(ValueError, match=r'DropoutLayer: each of '
                            r'shared_axes must be an int in \[-2, 2\) for '
                            r'inputs of 2 dimensions, got %s'
-                           % re.escape(repr(shared_axes[-1]))):
+                           % re.escape(repr(np.ravel(shared_axes)[-1]))):
             DropoutLayer((None, 3), shared_axes=shared_axes)
 
 
@@ -168,16 +211,33 @@ class TestGaussianNoiseLayer(object):
                            'be at least 0, got %s' % sigma):
             GaussianNoiseLayer((None, 3), sigma=sigma)
 
+    @pytest.mark.parametrize('sigma', ['0.1', None, (0.1,)])
+    def test_sigma_not_a_number(self, sigma):
+        with pytest.raises(TypeError, match=r"^GaussianNoiseLayer 'g': sigma "
+                           r"must be a real number or a Theano expression, "
+                           r"got %s$" % re.escape(repr(sigma))):
+            GaussianNoiseLayer((None, 3), sigma=sigma, name='g')
 
-def test_noise_graph_dtype():
-    """The noise keeps the input's float type (no upcast of float32)."""
-    x = T.ftensor3()
-    l_in = InputLayer((None, 3, 4), input_var=x)
-    for layer in (DropoutLayer(l_in), GaussianNoiseLayer(l_in)):
-        out = get_output(layer)
-        assert out.ndim == 3
-        if theano.config.floatX == 'float32':
-            assert out.dtype == 'float32'
+
+@pytest.mark.parametrize('cls', [DropoutLayer, GaussianNoiseLayer])
+@pytest.mark.parametrize('dtype', ['float32', 'float64'])
+def test_noise_graph_dtype(cls, dtype):
+    """The noise keeps the input's float type, whatever floatX is: no
+    upcast of float32 under float64, no downcast of float64 under
+    float32."""
+    x = T.TensorType(dtype, (False,) * 3)()
+    out = get_output(cls(InputLayer((None, 3, 4), input_var=x)))
+    assert (out.ndim, out.dtype) == (3, dtype)
+
+
+def test_gaussian_noise_on_integers(seeded):
+    """Integer inputs get noise of floatX, not rounded noise."""
+    l_in = InputLayer((None, 50), input_var=T.imatrix())
+    out = get_output(GaussianNoiseLayer(l_in, sigma=0.5))
+    assert out.dtype == theano.scalar.upcast('int32', theano.config.floatX)
+    noise = theano.function([l_in.input_var], out, mode=MODE)(
+        np.zeros((100, 50), dtype='int32'))
+    assert abs(noise.std() - 0.5) < 0.05
 
 
 def test_compiled(seeded):

@@ -109,6 +109,19 @@ def test_aliases():
     assert L.pad is PadLayer
 
 
+@pytest.mark.parametrize('cls, argument, expected', [
+    (ReshapeLayer, 'shape', r'a tuple of ints, \[int\] input axis '
+     'references and Theano scalars'),
+    (DimshuffleLayer, 'pattern', "a tuple of input axis indices and 'x'"),
+])
+@pytest.mark.parametrize('value', [5, None, 1.5])
+def test_not_iterable(cls, argument, expected, value):
+    with pytest.raises(TypeError, match="^%s 'l': %s must be %s, got %s$"
+                       % (cls.__name__, argument, expected,
+                          re.escape(repr(value)))):
+        cls((None, 3, 4), value, name='l')
+
+
 class TestFlattenLayer(object):
     @pytest.mark.parametrize('input_shape, outdim, output_shape', [
         ((None, 3, 4, 5), 2, (None, 60)),
