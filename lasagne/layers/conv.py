@@ -140,7 +140,7 @@ def _conv_pad(layer, pad, filter_size, argument):
         return pad
     if pad == 'same':
         if any(size % 2 == 0 for size in filter_size):
-            raise NotImplementedError(
+            raise ValueError(
                 "%s: %s='same' needs odd filter sizes, got filter_size=%r"
                 % (_describe(layer), argument, filter_size))
         return pad

@@ -22,8 +22,8 @@ from .base import Layer, _describe
 from .normalization import BatchNormLayer, batch_norm
 from .conv import (_KWARGS, _NUM_GROUPS, BaseConvLayer, _border_mode,
                    _conv_doc, _spatial_words)
-from .pool import (_MODE_DOC, _PoolLayer, _kaiming_windows, _spp_args,
-                   _spp_output_shape, _spp_sizes)
+from .pool import (_MODE_DOC, _PoolLayer, _kaiming_sizes, _kaiming_windows,
+                   _spp_args, _spp_output_shape)
 
 _NEEDS = ("lasagne.layers.dnn needs Theano's gpuarray backend (pygpu with a "
           "CUDA device, e.g. THEANO_FLAGS=device=cuda) and cuDNN")
@@ -107,7 +107,7 @@ class _DNNPoolLayer(_PoolLayer):
         super(_DNNPoolLayer, self).__init__(incoming, pool_size, stride, pad,
                                             True, mode, n, **kwargs)
         if not ignore_border:
-            raise NotImplementedError(
+            raise ValueError(
                 "%s: cuDNN only pools windows that lie inside the (padded) "
                 "input; ignore_border=False is not supported"
                 % _describe(self))
@@ -137,7 +137,7 @@ _POOL_DOC = """{n}-D pooling layer computed by cuDNN.
         size.
     ignore_border : bool
         Must be True (the default): only windows that lie inside the
-        (padded) input count. False raises a :class:`NotImplementedError`.
+        (padded) input count. False raises a :class:`ValueError`.
         It is an argument for compatibility with
         :class:`lasagne.layers.{base}`.{mode_doc}
     **kwargs
@@ -209,7 +209,9 @@ class SpatialPyramidPoolingDNNLayer(Layer):
     :class:`lasagne.layers.SpatialPyramidPoolingLayer`): along an axis of
     length ``a``, windows of ``ceil(a / d)`` positions start every
     ``floor(a / d)`` positions, and the first ``d`` of them are kept. This
-    needs ``a >= d``.
+    needs ``a >= d``: a smaller known input size raises a
+    :class:`ValueError` at construction; a size unknown then (None) is
+    checked when the output is computed, with an :class:`AssertionError`.
 
     Parameters
     ----------
@@ -247,7 +249,7 @@ class SpatialPyramidPoolingDNNLayer(Layer):
         return _spp_output_shape(self, input_shape)
 
     def get_output_for(self, input, **kwargs):
-        sizes = _spp_sizes(self, input)
+        sizes = _kaiming_sizes(self, input)
         levels = []
         for bins in self.pool_dims:
             windows, strides = _kaiming_windows(sizes, bins)

@@ -2,6 +2,7 @@
 Pooling and upscaling layers.
 """
 import theano.tensor as T
+from theano.tensor.opt import Assert
 from theano.tensor.signal.pool import pool_2d, pool_3d
 
 from .base import (Layer, _check_axis, _check_positive_int, _describe,
@@ -550,6 +551,27 @@ def _spp_sizes(layer, input):
                                             input.shape[2:]))
 
 
+def _kaiming_sizes(layer, input):
+    """The spatial input size for the bins of He et al. (2014), as
+    :func:`_spp_sizes` gives it, but with the sizes unknown beforehand
+    checked when the graph runs: below ``max(pool_dims)`` a stride would be
+    0, which crashes Theano's pooling (SIGFPE) instead of raising."""
+    known = layer.input_shape[2:]
+    if None not in known:
+        return tuple(known)
+    least = max(layer.pool_dims)
+    check = Assert("%s: the bins of He et al. need at least %d positions "
+                   "along each spatial axis of the input"
+                   % (_describe(layer), least))
+    # the sizes themselves pass through the check, so that the strides,
+    # and all that divides by them, come after it
+    shape = input.shape[2:]
+    shape = check(shape, *[T.ge(shape[axis], least)
+                           for axis, size in enumerate(known) if size is None])
+    return tuple(shape[axis] if size is None else size
+                 for axis, size in enumerate(known))
+
+
 def _spp_output_shape(layer, input_shape):
     return tuple(input_shape[:2]) + (sum(d * d for d in layer.pool_dims),)
 
@@ -601,7 +623,10 @@ class SpatialPyramidPoolingLayer(Layer):
         ``a``. ``'kaiming'``: as in [1]_, windows of ``ceil(a / d)``
         positions starting every ``floor(a / d)`` positions (the first
         ``d`` of them), which needs ``a >= d`` and may leave the last
-        positions out.
+        positions out. A smaller known input size raises a
+        :class:`ValueError` at construction; a size unknown then (None) is
+        checked when the output is computed, with an
+        :class:`AssertionError`.
     **kwargs
         Any additional keyword arguments are passed to :class:`Layer`.
 
@@ -639,10 +664,11 @@ class SpatialPyramidPoolingLayer(Layer):
         return _spp_output_shape(self, input_shape)
 
     def get_output_for(self, input, **kwargs):
-        sizes = _spp_sizes(self, input)
+        kaiming = self.implementation == 'kaiming'
+        sizes = (_kaiming_sizes if kaiming else _spp_sizes)(self, input)
         levels = []
         for bins in self.pool_dims:
-            if self.implementation == 'kaiming':
+            if kaiming:
                 windows, strides = _kaiming_windows(sizes, bins)
                 # as a vector: Theano's pool_2d cannot check symbolic tuples
                 pooled = pool_2d(input, ws=T.as_tensor_variable(windows),

@@ -19,11 +19,13 @@ step. All of them share these options:
 * ``backwards``: read the sequence from its end. The output stays in the
   order of the input, so that step ``t`` of a forward and of a backward
   layer can be joined for a bidirectional network.
-* ``gradient_steps``: backpropagate through at most this many steps
-  (truncated backpropagation through time); -1 for the whole sequence.
-* ``grad_clipping``: if nonzero, clip the gradient of the pre-activations to
-  ``[-grad_clipping, grad_clipping]`` in the backward pass, as proposed by
-  Graves (2013, arXiv:1308.0850).
+* ``gradient_steps``: an int, backpropagate through at most this many steps
+  (truncated backpropagation through time), at least 1; -1 (the default)
+  for the whole sequence.
+* ``grad_clipping``: a number, at least 0. If nonzero, clip the gradient of
+  the pre-activations to ``[-grad_clipping, grad_clipping]`` in the backward
+  pass, as proposed by Graves (2013, arXiv:1308.0850); 0 (the default) does
+  not clip.
 * ``unroll_scan``: build a graph of ``sequence_length`` copies of the step
   instead of a ``theano.scan`` loop. It needs a known sequence length and
   ``gradient_steps=-1``, takes longer to compile and avoids the loop's cost
@@ -38,6 +40,8 @@ On Python >= 3.11, Theano's compiled scan loop cannot be built, and
 ``import lasagne`` makes Theano use its Python scan loop instead; see the
 documentation page of this module for what that costs.
 """
+import numbers
+
 import numpy as np
 import theano
 import theano.tensor as T
@@ -45,7 +49,7 @@ import theano.tensor as T
 from .. import init
 from .. import nonlinearities
 from .. import utils
-from .base import Layer, MergeLayer, _describe
+from .base import Layer, MergeLayer, _describe, _is_int
 from .dense import DenseLayer
 from .helper import get_all_layers, get_all_params, get_output
 from .input import InputLayer
@@ -66,7 +70,27 @@ def _compatible(shape_a, shape_b):
         a is None or b is None or a == b for a, b in zip(shape_a, shape_b))
 
 
-def _check_sequence_shape(layer, input_shape, unroll_scan, gradient_steps):
+def _check_loop_args(layer, input_shape, unroll_scan, gradient_steps,
+                     grad_clipping):
+    """Check the input shape and the options of the loop of a recurrent
+    layer, raising errors that name `layer`."""
+    if not _is_int(gradient_steps):
+        raise TypeError("%s: gradient_steps must be an int, got %r"
+                        % (_describe(layer), gradient_steps))
+    if gradient_steps != -1 and gradient_steps < 1:
+        raise ValueError("%s: gradient_steps must be -1 (the whole sequence) "
+                         "or at least 1, got %r"
+                         % (_describe(layer), gradient_steps))
+    # False (no clipping) worked in earlier Lasagne versions; True never
+    # meant a bound.
+    if (not isinstance(grad_clipping, numbers.Real) or
+            grad_clipping is True):
+        raise TypeError("%s: grad_clipping must be a number, got %r"
+                        % (_describe(layer), grad_clipping))
+    if not grad_clipping >= 0:
+        raise ValueError("%s: grad_clipping must be at least 0 (0 for no "
+                         "clipping), got %r"
+                         % (_describe(layer), grad_clipping))
     if len(input_shape) < 3:
         raise ValueError("%s: the input must have the shape (batch_size, "
                          "sequence_length, num_inputs...), got %r"
@@ -144,7 +168,8 @@ class _Recurrence(MergeLayer):
         self.precompute_input = precompute_input
         self.only_return_final = only_return_final
         input_shape = self.input_shapes[0]
-        _check_sequence_shape(self, input_shape, unroll_scan, gradient_steps)
+        _check_loop_args(self, input_shape, unroll_scan, gradient_steps,
+                         grad_clipping)
         if mask_input is not None and not _compatible(
                 self.input_shapes[mask_index], input_shape[:2]):
             raise ValueError("%s: mask_input must have the shape (batch_size, "
@@ -306,9 +331,10 @@ class CustomRecurrentLayer(_Recurrence):
     learn_init : bool
         If True, `hid_init` is a trainable parameter (unless it is a layer).
     gradient_steps : int
-        How many steps to backpropagate through; -1 for all of them.
+        How many steps to backpropagate through, at least 1; -1 for all of
+        them.
     grad_clipping : float
-        If nonzero, the gradient of the pre-activation
+        At least 0. If nonzero, the gradient of the pre-activation
         :math:`f(x_t) + g(h_{t-1})` is clipped to ``[-grad_clipping,
         grad_clipping]`` in the backward pass.
     unroll_scan : bool
@@ -520,7 +546,8 @@ unroll_scan, precompute_input, mask_input, only_return_final, **kwargs
         # The dense layers below would fail on a bad input with a message
         # about themselves, so check it first.
         self.name = kwargs.get('name')
-        _check_sequence_shape(self, input_shape, unroll_scan, gradient_steps)
+        _check_loop_args(self, input_shape, unroll_scan, gradient_steps,
+                         grad_clipping)
         _check_num_units(self, num_units)
         prefix = self.name + '.' if self.name else ''
         input_to_hidden = DenseLayer(

@@ -1,9 +1,15 @@
 """Helpers shared by the tests of the convolution, pooling and GPU layers:
-random values, and the computation of many layers' outputs with one compiled
-function (compiling is what costs time on a cold Theano cache)."""
+random values, the computation of many layers' outputs with one compiled
+function (compiling is what costs time on a cold Theano cache), gradient
+checks, and code run in a separate interpreter."""
+import os
+import subprocess
+import sys
+
 import numpy as np
 import theano
 
+import lasagne
 from lasagne.layers import InputLayer, get_output
 from lasagne.utils import floatX
 
@@ -56,6 +62,58 @@ def check_output(result, reference):
     expected = reference(layer, x)
     assert out.shape == layer.output_shape == expected.shape
     np.testing.assert_allclose(out, expected, **TOL)
+
+
+def check_conv_grad(cls, input_shape, **kwargs):
+    """Check with ``theano.gradient.verify_grad`` the gradient of the output
+    of ``cls(input_shape, num_filters=2, nonlinearity=None, **kwargs)``, a
+    convolutional layer, with respect to its input, filters and biases
+    (verify_grad reduces the output to a scalar with random weights)."""
+    layer = cls(input_shape, num_filters=2, nonlinearity=None, **kwargs)
+    W, b = layer.W.get_value(), random(*layer.b.get_value().shape)
+
+    def output(x, W, b):
+        return cls(input_shape, num_filters=2, nonlinearity=None, W=W, b=b,
+                   **kwargs).get_output_for(x)
+
+    theano.gradient.verify_grad(output, [random(*input_shape), W, b],
+                                rng=np.random.RandomState(1), abs_tol=1e-3,
+                                rel_tol=1e-3)
+
+
+def run_isolated(script):
+    """Run the Python code `script` in a new interpreter that imports this
+    copy of Lasagne, and return its ``subprocess.CompletedProcess`` (with
+    text output). For code that might crash the interpreter (e.g. compiled
+    code dividing by zero): a crash then fails one test instead of ending
+    the test session."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(lasagne.__file__)))
+    return subprocess.run([sys.executable, '-c', script], cwd=root,
+                          capture_output=True, text=True, timeout=600)
+
+
+def print_small_input_errors(cls, **kwargs):
+    """For :func:`run_isolated`: compile ``cls(input, name='spp',
+    **kwargs)``, a spatial pyramid pooling layer with the bins of He et al.
+    and the default pool_dims ``[4, 2, 1]``, on inputs of unknown spatial
+    size, in FAST_RUN and FAST_COMPILE; run it on inputs with fewer than 4
+    positions along a spatial axis, and print the first line of each
+    AssertionError; in FAST_RUN, also print the output shape for an input
+    that is large enough (Theano's Python pooling, used in FAST_COMPILE,
+    fails on such inputs with numpy >= 1.23)."""
+    cases = [((None, 3, None, None), (1, 3, 3, 8)),
+             ((None, 3, 9, None), (1, 3, 9, 2))]
+    for mode in ['FAST_RUN', 'FAST_COMPILE']:
+        for shape, small in cases:
+            l_in = InputLayer(shape)
+            fn = theano.function([l_in.input_var], get_output(
+                cls(l_in, name='spp', **kwargs)), mode=mode)
+            try:
+                fn(np.ones(small, theano.config.floatX))
+            except AssertionError as error:
+                print(str(error).splitlines()[0])
+            if mode == 'FAST_RUN':
+                print(fn(np.ones((1, 3, 9, 4), theano.config.floatX)).shape)
 
 
 def pads(pad, filter_size):

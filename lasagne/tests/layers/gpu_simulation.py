@@ -3,7 +3,9 @@
 :func:`simulated_gpu` makes Theano's gpuarray backend look active, with a
 stand-in for ``theano.gpuarray.dnn``; :func:`import_fresh` imports a module
 anew (running its import-time checks) and forgets it again afterwards, so
-that other tests see the module as this machine really provides it.
+that other tests see the module as this machine really provides it;
+:func:`forgotten` hides an imported module for a block, e.g. to see an
+``import`` of it fail.
 """
 import contextlib
 import importlib
@@ -31,19 +33,18 @@ def simulated_gpu(dnn_present=True, **dnn_functions):
 
 
 @contextlib.contextmanager
-def import_fresh(name, context=None):
-    """Import module `name` anew, inside `context` if given (e.g.
-    :func:`simulated_gpu`), and yield it; afterwards restore the previous
-    state of ``sys.modules`` and of the parent package."""
+def forgotten(name):
+    """Forget module `name` for the block, so that importing it there runs
+    its import-time checks anew (or fails as they decide); afterwards
+    restore the previous state of ``sys.modules`` and of the parent
+    package."""
     parent_name, _, attribute = name.rpartition('.')
     parent = importlib.import_module(parent_name)
     missing = object()
     old_module = sys.modules.pop(name, missing)
     old_attribute = getattr(parent, attribute, missing)
     try:
-        with context or contextlib.nullcontext():
-            module = importlib.import_module(name)
-        yield module
+        yield
     finally:
         sys.modules.pop(name, None)
         if old_module is not missing:
@@ -53,3 +54,14 @@ def import_fresh(name, context=None):
                 delattr(parent, attribute)
         else:
             setattr(parent, attribute, old_attribute)
+
+
+@contextlib.contextmanager
+def import_fresh(name, context=None):
+    """Import module `name` anew, inside `context` if given (e.g.
+    :func:`simulated_gpu`), and yield it; afterwards restore the previous
+    state, as :func:`forgotten` does."""
+    with forgotten(name):
+        with context or contextlib.nullcontext():
+            module = importlib.import_module(name)
+        yield module

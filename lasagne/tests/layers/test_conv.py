@@ -1,3 +1,5 @@
+import inspect
+
 import numpy as np
 import pytest
 import theano
@@ -12,9 +14,9 @@ from lasagne.layers.conv import (BaseConvLayer, conv_input_length,
                                  conv_output_length)
 from lasagne.theano_extensions import conv as conv_ext
 
-from .conv_checks import (RANDOM_LINEAR, TOL, check_output, compute,
-                          compute_cases, conv_reference, pads, random,
-                          random_init)
+from .conv_checks import (RANDOM_LINEAR, TOL, check_conv_grad, check_output,
+                          compute, compute_cases, conv_reference, pads,
+                          random, random_init)
 from .numpy_reference import correlate, flip, transposed_conv
 
 
@@ -120,6 +122,26 @@ def test_conv_custom_convolution():
     assert 'num_groups' not in calls[-1][2]
 
 
+def test_conv_convolution_without_signature():
+    """When the signature of a convolution cannot be read, num_groups is
+    passed on and the call decides."""
+    class Opaque(object):
+        # makes inspect.signature raise a TypeError
+        __signature__ = 'unreadable'
+
+        def __call__(self, input, W, input_shape, W_shape, **kwargs):
+            self.kwargs = kwargs
+            return T.nnet.conv2d(input, W, input_shape, W_shape, **kwargs)
+
+    convolution = Opaque()
+    with pytest.raises(TypeError):
+        inspect.signature(convolution)
+    results = compute_cases((2, 4, 5, 5), lambda l_in: {'': Conv2DLayer(
+        l_in, 6, 3, num_groups=2, convolution=convolution, **RANDOM_LINEAR)})
+    assert convolution.kwargs['num_groups'] == 2
+    check_output(results[''], conv_reference)
+
+
 @pytest.mark.parametrize('n, input_shape', [
     (1, (None, 4, None)), (2, (None, 4, None, 5)),
     (3, (1, 2, None, None, None))])
@@ -180,6 +202,9 @@ GRAD_CASES = {
                                               pad='full')),
     'transposed': (TransposedConv2DLayer, (2, 2, 3, 2),
                    dict(filter_size=3, stride=2, crop=1)),
+    'transposed-3d': (TransposedConv3DLayer, (1, 2, 2, 3, 2),
+                      dict(filter_size=2, stride=(2, 1, 2), crop=(0, 1, 0),
+                           flip_filters=True)),
     'dilated': (DilatedConv2DLayer, (1, 2, 5, 4),
                 dict(filter_size=2, dilation=(2, 1))),
 }
@@ -188,16 +213,7 @@ GRAD_CASES = {
 @pytest.mark.parametrize('case', sorted(GRAD_CASES))
 def test_conv_grad(case):
     cls, input_shape, kwargs = GRAD_CASES[case]
-    layer = cls(input_shape, num_filters=2, nonlinearity=None, **kwargs)
-    W, b = layer.W.get_value(), random(*layer.b.get_value().shape)
-
-    def output(x, W, b):
-        return cls(input_shape, num_filters=2, nonlinearity=None, W=W, b=b,
-                   **kwargs).get_output_for(x)
-
-    theano.gradient.verify_grad(output, [random(*input_shape), W, b],
-                                rng=np.random.RandomState(1), abs_tol=1e-3,
-                                rel_tol=1e-3)
+    check_conv_grad(cls, input_shape, **kwargs)
 
 
 def transposed_reference(layer, x):
@@ -419,16 +435,20 @@ def with_name(**kwargs):
      "ints, got 'half'"),
     (Conv2DLayer, (None, 3, 8, 8), with_name(filter_size=(3, 2),
                                              pad='same'),
-     NotImplementedError, r"Conv2DLayer 'bad': pad='same' needs odd filter "
+     ValueError, r"Conv2DLayer 'bad': pad='same' needs odd filter "
      r"sizes, got filter_size=\(3, 2\)"),
     (Conv2DLayer, (None, 3, 8, None), dict(untie_biases=True), ValueError,
      r"untie_biases=True needs a known output size, got output shape "
      r"\(None, 2, 6, None\)"),
-    (Conv2DLayer, (None, 3, 8, 8), dict(W=np.zeros((2, 3, 3))), ValueError,
-     "shape"),
+    (Conv2DLayer, (None, 3, 8, 8), with_name(W=np.zeros((2, 3, 3))),
+     ValueError, r"^Conv2DLayer 'bad': parameter bad.W has shape \(2, 3, "
+     r"3\), expected \(2, 3, 3, 3\)$"),
+    (Conv1DLayer, (None, 3, 8), dict(b=np.zeros(3)), ValueError,
+     r"^Conv1DLayer: parameter b has shape \(3,\), expected \(2,\)$"),
     (TransposedConv2DLayer, (None, 3, 8, 8), dict(crop='same',
                                                   filter_size=2),
-     NotImplementedError, "crop='same' needs odd filter sizes"),
+     ValueError, r"TransposedConv2DLayer: crop='same' needs odd filter "
+     r"sizes, got filter_size=\(2, 2\)"),
     (TransposedConv2DLayer, (None, 3, 8, 8), dict(crop=-1), ValueError,
      "crop must be an int or an iterable of 2 ints, each at least 0"),
     (TransposedConv2DLayer, (None, 3, 4, 4), dict(stride=2,

@@ -6,8 +6,8 @@ from theano.tensor.extra_ops import cpu_contiguous
 from theano.tensor.nnet.corr import CorrMM
 
 from .gpu_simulation import import_fresh, simulated_gpu
-from .conv_checks import (RANDOM_LINEAR, check_output, compute_cases,
-                          conv_reference)
+from .conv_checks import (RANDOM_LINEAR, check_conv_grad, check_output,
+                          compute_cases, conv_reference)
 
 
 @pytest.fixture(scope='module')
@@ -47,6 +47,14 @@ def results(corrmm):
 @pytest.mark.parametrize('case', sorted(CASES))
 def test_conv_output(results, case):
     check_output(results[case], conv_reference)
+
+
+@pytest.mark.parametrize('kwargs', [
+    dict(filter_size=(2, 3), stride=(2, 1), pad=1, flip_filters=True),
+    dict(filter_size=2, pad='full', num_groups=2),
+])
+def test_conv_grad(corrmm, kwargs):
+    check_conv_grad(corrmm.Conv2DMMLayer, (2, 4, 4, 3), **kwargs)
 
 
 def test_attributes(corrmm):

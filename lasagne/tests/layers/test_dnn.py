@@ -1,17 +1,27 @@
 """Tests of lasagne.layers.dnn: its refusal to import without cuDNN, and its
 layers on a simulated GPU backend whose cuDNN functions are replaced by
 Theano's CPU operations with the same meaning."""
+import contextlib
+import importlib
+import subprocess
+import sys
+import textwrap
+import warnings
+
 import numpy as np
 import pytest
 import theano
 import theano.tensor as T
 from theano.tensor.signal.pool import pool_2d, pool_3d
 
-from lasagne.layers import InputLayer, get_output
+import lasagne
+from lasagne.layers import (BatchNormLayer, DenseLayer, InputLayer,
+                            NonlinearityLayer, batch_norm, get_output)
+from lasagne.nonlinearities import tanh
 
-from .conv_checks import (RANDOM_LINEAR, TOL, check_output, compute_cases,
-                          conv_reference, random)
-from .gpu_simulation import import_fresh, simulated_gpu
+from .conv_checks import (RANDOM_LINEAR, TOL, check_conv_grad, check_output,
+                          compute_cases, conv_reference, random, run_isolated)
+from .gpu_simulation import forgotten, import_fresh, simulated_gpu
 from .numpy_reference import kaiming_bins, pool, spatial_pyramid
 
 
@@ -120,6 +130,16 @@ def test_conv_attributes(dnn):
         dnn.Conv3DDNNLayer((None, 3, 5, 5, 5), 2, 3, num_groups=2)
 
 
+@pytest.mark.parametrize('cls, input_shape, kwargs', [
+    ('Conv2DDNNLayer', (2, 4, 4, 3), dict(filter_size=(2, 3), stride=(2, 1),
+                                          pad=1, num_groups=2)),
+    ('Conv3DDNNLayer', (1, 2, 3, 3, 2), dict(filter_size=2, pad='full',
+                                             flip_filters=True)),
+])
+def test_conv_grad(dnn, cls, input_shape, kwargs):
+    check_conv_grad(getattr(dnn, cls), input_shape, **kwargs)
+
+
 POOL_CASES = {
     '2d-max': (2, 'Pool2DDNNLayer', dict(pool_size=2)),
     '2d-inc-pad': (2, 'Pool2DDNNLayer', dict(pool_size=3, stride=2, pad=1,
@@ -166,7 +186,7 @@ def test_pool_attributes(dnn):
                                  'Pool3DDNNLayer', 'MaxPool3DDNNLayer'])
 def test_pool_ignore_border_false(dnn, cls):
     shape = (None, 3, 8, 8) if '2D' in cls else (None, 3, 8, 8, 8)
-    with pytest.raises(NotImplementedError, match="%s: cuDNN only pools "
+    with pytest.raises(ValueError, match="%s: cuDNN only pools "
                        "windows that lie inside the .* ignore_border=False "
                        "is not supported" % cls):
         getattr(dnn, cls)(shape, 2, ignore_border=False)
@@ -205,3 +225,126 @@ def test_spatial_pyramid_pooling(dnn):
     with pytest.raises(ValueError, match="SpatialPyramidPoolingDNNLayer: "
                        "the bins of He et al. need at least 4 positions"):
         dnn.SpatialPyramidPoolingDNNLayer((None, 3, 3, 8))
+
+
+def test_spatial_pyramid_pooling_checks_unknown_sizes():
+    """An input of unknown spatial size smaller than the largest pool_dims
+    raises an AssertionError that names the layer (in a separate
+    interpreter: without the check, Theano's compiled pooling, which stands
+    in for cuDNN here, crashes the process with a division by zero)."""
+    result = run_isolated(textwrap.dedent("""
+        from lasagne.tests.layers.conv_checks import print_small_input_errors
+        from lasagne.tests.layers.gpu_simulation import (import_fresh,
+                                                         simulated_gpu)
+        from lasagne.tests.layers.test_dnn import dnn_pool
+        with import_fresh('lasagne.layers.dnn',
+                          simulated_gpu(dnn_pool=dnn_pool)) as dnn:
+            print_small_input_errors(dnn.SpatialPyramidPoolingDNNLayer)
+        """))
+    assert result.returncode == 0, result.stderr
+    message = ("SpatialPyramidPoolingDNNLayer 'spp': the bins of He et al. "
+               "need at least 4 positions along each spatial axis of the "
+               "input")
+    assert result.stdout.splitlines() == 2 * [message, '(1, 3, 21)'] + \
+        2 * [message]
+
+
+# ---------------------------------------------------------------------------
+# The batch normalization aliases: BatchNormLayer builds on T.nnet.bn, which
+# Theano hands to cuDNN by itself.
+
+def idiom():
+    try:
+        from lasagne.layers.dnn import batch_norm_dnn as chosen
+    except ImportError:
+        from lasagne.layers import batch_norm as chosen
+    return chosen
+
+
+@pytest.mark.parametrize('simulation, match', [
+    # this machine: no gpuarray backend
+    (contextlib.nullcontext, "the gpuarray backend is not active"),
+    (lambda: simulated_gpu(dnn_present=False), "cuDNN is not available"),
+])
+def test_idiom_without_cudnn(simulation, match):
+    # without cuDNN the gate refuses, and the idiom falls back
+    with forgotten('lasagne.layers.dnn'), simulation():
+        with pytest.raises(ImportError, match="lasagne.layers.dnn needs "
+                           "Theano's gpuarray .*" + match):
+            importlib.import_module('lasagne.layers.dnn')
+        assert idiom() is batch_norm
+
+
+def test_idiom_with_cudnn():
+    with forgotten('lasagne.layers.dnn'), simulated_gpu():
+        chosen = idiom()
+        assert chosen is sys.modules['lasagne.layers.dnn'].batch_norm_dnn
+    dense = DenseLayer((None, 10), 5, nonlinearity=tanh, name='fc')
+    with pytest.warns(FutureWarning, match=r"lasagne.layers.dnn."
+                      r"batch_norm_dnn is deprecated and will be removed in "
+                      r"Lasagne 0.3; use lasagne.layers.batch_norm"):
+        out = chosen(dense, epsilon=1e-3)
+    assert isinstance(out, NonlinearityLayer) and out.name == 'fc_bn_nonlin'
+    assert type(out.input_layer) is BatchNormLayer and dense.b is None
+    assert out.input_layer.epsilon == 1e-3
+
+
+def test_batch_norm_dnn_layer_alias(dnn):
+    assert issubclass(dnn.BatchNormDNNLayer, BatchNormLayer)
+    assert {'BatchNormDNNLayer', 'batch_norm_dnn'} <= set(dnn.__all__)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        layers = [dnn.BatchNormDNNLayer((None, 3, 4), axes=axes, epsilon=eps,
+                                        name='bn')
+                  for axes, eps in (((0, 1), 1e-6), ('auto', 1e-4))]
+    assert [w.category for w in caught] == [FutureWarning] * 2
+    assert all(w.filename == __file__ for w in caught)
+    assert "BatchNormDNNLayer is deprecated and will be removed in Lasagne " \
+        "0.3; use lasagne.layers.BatchNormLayer" in str(caught[0].message)
+    # the same layer as BatchNormLayer, any axes
+    for layer, axes in zip(layers, ((0, 1), (0, 2))):
+        twin = BatchNormLayer((None, 3, 4), axes=axes, name='bn')
+        assert layer.axes == axes
+        assert [(p.name, p.get_value().shape, layer.params[p])
+                for p in layer.params] == \
+            [(p.name, p.get_value().shape, twin.params[p])
+             for p in twin.params]
+    x = T.tensor3('x')
+    twin = BatchNormLayer((None, 3, 4), axes=(0, 1), epsilon=1e-6)
+    data = np.random.RandomState(10).randn(5, 3, 4)
+    train = theano.function([x], [layers[0].get_output_for(x),
+                                  twin.get_output_for(x)])
+    np.testing.assert_array_equal(*train(data))
+    np.testing.assert_array_equal(layers[0].mean.get_value(),
+                                  twin.mean.get_value())
+
+
+def test_batch_norm_aliases_check_arguments(dnn):
+    with pytest.warns(FutureWarning), \
+            pytest.raises(ValueError, match="BatchNormDNNLayer: alpha must "
+                          r"be a finite real number in \[0, 1\], got 2"):
+        dnn.BatchNormDNNLayer((None, 3), alpha=2)
+    with pytest.warns(FutureWarning), \
+            pytest.raises(TypeError, match="batch_norm.*: layer must be a "
+                          "Layer instance"):
+        dnn.batch_norm_dnn((None, 3))
+
+
+def test_alias_warning_is_shown_by_default():
+    """With Python's default warning filters (outside pytest), constructing
+    the alias prints the warning."""
+    script = textwrap.dedent("""
+        import sys
+        sys.path.insert(0, %r)
+        from lasagne.tests.layers.gpu_simulation import (import_fresh,
+                                                         simulated_gpu)
+        with import_fresh('lasagne.layers.dnn', simulated_gpu()) as dnn:
+            dnn.BatchNormDNNLayer((None, 3))
+            dnn.batch_norm_dnn(dnn.BatchNormLayer((None, 3)))
+        """ % lasagne.__path__[0].rsplit('/lasagne', 1)[0])
+    result = subprocess.run([sys.executable, '-c', script],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count('FutureWarning') == 2, result.stderr
+    assert 'BatchNormDNNLayer is deprecated' in result.stderr
+    assert 'batch_norm_dnn is deprecated' in result.stderr

@@ -106,7 +106,7 @@ def test_local_grad():
     ((None, 3, None, 8), {}, ValueError,
      r"the input size must be known \(all but the batch size\), got input "
      r"shape \(None, 3, None, 8\)"),
-    ((None, 3, 8, 8), dict(filter_size=2), NotImplementedError,
+    ((None, 3, 8, 8), dict(filter_size=2), ValueError,
      "pad='same' needs odd filter sizes"),
     ((None, 3, 8), {}, ValueError, "expected an input of 4 dimensions"),
     ((None, 4, 8, 8), dict(num_groups=3), ValueError,

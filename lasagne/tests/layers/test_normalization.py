@@ -1,11 +1,6 @@
-import contextlib
-import importlib
 import pickle
-import subprocess
-import sys
-import textwrap
+import re
 import warnings
-from unittest import mock
 
 import numpy as np
 import pytest
@@ -185,6 +180,53 @@ class TestConstruction:
         layer = BatchNormLayer((None, 3), epsilon=1e-6, alpha=alpha)
         assert layer.epsilon == 1e-6 and layer.alpha is alpha
 
+    @pytest.mark.parametrize('epsilon, alpha', [
+        (0, 0),
+        (1e-4, 1),
+        (np.float32(1e-3), np.float64(.5)),
+        (np.array(1e-5), np.array(.1, 'float32')),
+        (theano.shared(np.float32(1e-3)), T.constant(.3)),
+        (T.scalar('eps'), theano.shared(.5)),
+    ])
+    def test_good_epsilon_and_alpha(self, epsilon, alpha):
+        layer = BatchNormLayer((None, 3), epsilon=epsilon, alpha=alpha)
+        assert layer.epsilon is epsilon and layer.alpha is alpha
+
+    @pytest.mark.parametrize('argument, value, error, match', [
+        ('epsilon', None, TypeError, "a real number >= 0 or a scalar Theano "
+         "expression, got None"),
+        ('epsilon', True, TypeError, "a real number .* got True"),
+        ('epsilon', np.bool_(False), TypeError, "a real number .* got False"),
+        ('epsilon', '1e-4', TypeError, "a real number .* got '1e-4'"),
+        ('epsilon', 1e-4j, TypeError, "a real number .* got 0.0001j"),
+        ('epsilon', np.array([1e-4]), TypeError, "a real number .* got "
+         r"array\(\[0.0001\]\)"),
+        ('epsilon', T.vector('eps'), TypeError, "a real number >= 0 or a "
+         "scalar Theano expression, got eps of ndim 1"),
+        ('epsilon', np.nan, ValueError, "a finite real number >= 0, got nan"),
+        ('epsilon', np.array(np.inf), ValueError, "a finite real number >= "
+         r"0, got array\(inf\)"),
+        ('epsilon', -1, ValueError, "a finite real number >= 0, got -1"),
+        ('epsilon', -1e-12, ValueError, "a finite real number >= 0, got "
+         "-1e-12"),
+        ('alpha', None, TypeError, r"a real number in \[0, 1\] or a scalar "
+         "Theano expression, got None"),
+        ('alpha', False, TypeError, "a real number .* got False"),
+        ('alpha', theano.shared(np.ones(2), name='a'), TypeError,
+         r"a real number in \[0, 1\] or a scalar Theano expression, got a "
+         "of ndim 1"),
+        ('alpha', np.nan, ValueError, r"a finite real number in \[0, 1\], "
+         "got nan"),
+        ('alpha', -np.inf, ValueError, "a finite real number .* got -inf"),
+        ('alpha', -0.1, ValueError, "a finite real number .* got -0.1"),
+        ('alpha', 1.5, ValueError, "a finite real number .* got 1.5"),
+        ('alpha', 2, ValueError, "a finite real number .* got 2"),
+    ])
+    def test_bad_epsilon_and_alpha(self, argument, value, error, match):
+        with pytest.raises(error, match="BatchNormLayer 'bn': %s must be %s"
+                           % (argument, match)):
+            BatchNormLayer((None, 3), name='bn', **{argument: value})
+
     def test_stat_dtypes_kept(self):
         layer = BatchNormLayer((None, 3), mean=np.zeros(3, 'float16'),
                                inv_std=np.ones(3, 'float32'))
@@ -202,28 +244,30 @@ INPUTS = [
     lambda rng: rng.randn(*SHAPE) * 500 + 2000,
     lambda rng: rng.randn(*SHAPE) * .5 - 3,
 ]
-# (floatX, input dtype, layers as (axes, with beta and gamma)): every axes
-# form and every dtype, with and without beta and gamma, without compiling
-# the whole cross product.
+# (floatX, input dtype, layers as (axes, with beta, with gamma)): every axes
+# form and every dtype, with both, either or neither of beta and gamma,
+# without compiling the whole cross product.
 VALUE_CASES = [
-    ('float32', 'float16', [('auto', True), ((0, -2), False)]),
-    ('float32', 'float32', [('auto', False), (-1, True)]),
-    ('float32', 'float64', [(0, True), ('auto', False)]),
-    ('float64', 'float16', [((0, -2), True), ('auto', False)]),
-    ('float64', 'float32', [('auto', True), (0, False)]),
-    ('float64', 'float64', [('auto', True), (-1, False)]),
+    ('float32', 'float16', [('auto', True, True), ((0, -2), False, False)]),
+    ('float32', 'float32', [('auto', False, False), (-1, True, True),
+                            ((0, 2), True, False)]),
+    ('float32', 'float64', [(0, True, True), ('auto', False, False)]),
+    ('float64', 'float16', [((0, -2), True, True), ('auto', False, False)]),
+    ('float64', 'float32', [('auto', True, True), (0, False, False),
+                            ((0, -1), False, True)]),
+    ('float64', 'float64', [('auto', True, True), (-1, False, False)]),
 ]
 
 
 def make_layers(rng, specs, dtype_stats):
     """Layers with nontrivial parameters and statistics."""
     layers = []
-    for axes, learn in specs:
+    for axes, with_beta, with_gamma in specs:
         layer = BatchNormLayer(SHAPE, axes=axes,
-                               beta=lasagne.init.Normal(1.) if learn
+                               beta=lasagne.init.Normal(1.) if with_beta
                                else None,
-                               gamma=lasagne.init.Uniform((.5, 2.)) if learn
-                               else None,
+                               gamma=lasagne.init.Uniform((.5, 2.))
+                               if with_gamma else None,
                                alpha=0.3)
         shape = layer.mean.get_value().shape
         layer.mean.set_value(rng.randn(*shape).astype(dtype_stats))
@@ -277,7 +321,8 @@ def test_values_and_gradients(floatX, dtype, specs):
             ref = np_batch_norm(data, layer.axes, gamma, beta, 1e-4,
                                 *((mean, inv_std) if deterministic else ()))
             out, dx = results[start:start + 2]
-            what = (step, layer.axes, gamma is not None, deterministic)
+            what = (step, layer.axes, beta is not None, gamma is not None,
+                    deterministic)
             working = working_dtype(dtype, layer, deterministic)
             assert out.dtype == (dtype if dtype == 'float16' else working)
             # Theano's gradient of a cast is not cast back: float16 input,
@@ -288,12 +333,13 @@ def test_values_and_gradients(floatX, dtype, specs):
             assert_close(out, ref[0], tol, what)
             grads, scales = ref[3](dy)
             assert_close(dx, grads[0], tol, what, scales[0])
-            if gamma is not None:
-                for result, grad, scale in zip(results[start + 2:start + 4],
-                                               grads[1:], scales[1:]):
-                    assert result.dtype == floatX
-                    assert_close(result, grad, rtol(working, floatX), what,
-                                 scale)
+            # the gradients of gamma and beta, in this order, where present
+            learned = [(grad, scale) for grad, scale, param in zip(
+                grads[1:], scales[1:], (gamma, beta)) if param is not None]
+            for result, (grad, scale) in zip(results[start + 2:], learned):
+                assert result.dtype == floatX
+                assert_close(result, grad, rtol(working, floatX), what,
+                             scale)
         # every function call updated the running averages once
         for layer, (mean, inv_std) in zip(layers, before):
             _, batch_mean, batch_inv_std, _ = np_batch_norm(
@@ -542,6 +588,26 @@ def test_update_needs_shared_statistics():
     layer.get_output_for(x, batch_norm_update_averages=False)
 
 
+@pytest.mark.parametrize('make, kwargs', [
+    (lambda: BatchNormLayer((None, 3, 4), name='bn'), {}),
+    (lambda: BatchNormLayer((None, 3, 4), name='bn'),
+     {'deterministic': True}),
+    (lambda: StandardizationLayer((None, 3, 4), name='bn'), {}),
+    (lambda: LocalResponseNormalization2DLayer((None, 3, 4, 5), name='bn'),
+     {}),
+])
+@pytest.mark.parametrize('ndim', [2, 5])
+def test_input_of_another_ndim(make, kwargs, ndim):
+    layer = make()
+    x = T.TensorType(theano.config.floatX, (False,) * ndim)('x')
+    with pytest.raises(ValueError, match=r"%s 'bn': expected an input of %d "
+                       r"dimensions, like its input shape %s, got an "
+                       r"expression of %d dimensions"
+                       % (type(layer).__name__, len(layer.input_shape),
+                          re.escape(str(layer.input_shape)), ndim)):
+        layer.get_output_for(x, **kwargs)
+
+
 # ---------------------------------------------------------------------------
 # Accuracy in every compile mode
 
@@ -577,34 +643,84 @@ def float32_pair():
 @pytest.mark.parametrize('mode', ['FAST_RUN', 'FAST_COMPILE',
                                   'no-optimizer'])
 def test_compile_modes_accuracy(float32_pair, mode):
+    """Compiled and run with floatX=float32, as the graph was built."""
     train, test, x, outputs = float32_pair
-    if mode == 'no-optimizer':
-        mode = theano.Mode(optimizer=None)
-    fn = theano.function([x], outputs, mode=mode)
     rng = np.random.RandomState(6)
     axes = (0, 2, 3)
-    for data in (rng.randn(8, 3, 5, 5) * 2 + 1,
-                 1e3 + 1e-2 * rng.randn(8, 3, 5, 5)):
-        data = data.astype(np.float32)
-        reference, mean, inv_std, _ = np_batch_norm(data, axes, None, None,
-                                                    1e-4)
-        test.mean.set_value(mean.astype(np.float32))
-        test.inv_std.set_value(inv_std.astype(np.float32))
-        stats = [broadcast(p.get_value(), data.shape, axes).astype(
-            np.float32) for p in (test.mean, test.inv_std, test.gamma,
-                                  test.beta)]
-        test_reference = np_batch_norm(data, axes, *stats[2:], 1e-4,
-                                       *stats[:2])[0]
-        out_train, out_test = fn(data)
-        for out, ref, floor in (
-                (out_train, reference, float32_floor(data, axes,
-                                                     reference)),
-                (out_test, test_reference, float32_floor(
-                    data, axes, test_reference, *stats))):
-            assert out.dtype == np.float32
-            assert np.all(np.isfinite(out))
-            assert floor > 0
-            assert np.abs(out - ref).max() <= 10 * floor
+    with theano.change_flags(floatX='float32'):
+        if mode == 'no-optimizer':
+            mode = theano.Mode(optimizer=None)
+        fn = theano.function([x], outputs, mode=mode)
+        for data in (rng.randn(8, 3, 5, 5) * 2 + 1,
+                     1e3 + 1e-2 * rng.randn(8, 3, 5, 5)):
+            data = data.astype(np.float32)
+            reference, mean, inv_std, _ = np_batch_norm(data, axes, None,
+                                                        None, 1e-4)
+            test.mean.set_value(mean.astype(np.float32))
+            test.inv_std.set_value(inv_std.astype(np.float32))
+            stats = [broadcast(p.get_value(), data.shape, axes).astype(
+                np.float32) for p in (test.mean, test.inv_std, test.gamma,
+                                      test.beta)]
+            test_reference = np_batch_norm(data, axes, *stats[2:], 1e-4,
+                                           *stats[:2])[0]
+            out_train, out_test = fn(data)
+            for out, ref, floor in (
+                    (out_train, reference, float32_floor(data, axes,
+                                                         reference)),
+                    (out_test, test_reference, float32_floor(
+                        data, axes, test_reference, *stats))):
+                assert out.dtype == np.float32
+                assert np.all(np.isfinite(out))
+                assert floor > 0
+                assert np.abs(out - ref).max() <= 10 * floor
+
+
+def exact_inference(data, mean, inv_std, gamma, beta):
+    """Upstream's inference formula on the stored statistics, in extended
+    precision: the exact output for float32 and float64 values (where the
+    platform's long double is wider than float64)."""
+    data, mean, inv_std, gamma, beta = (np.asarray(v, np.longdouble) for v
+                                        in (data, mean, inv_std, gamma, beta))
+    return (data - mean) * (gamma * inv_std) + beta
+
+
+@pytest.mark.parametrize('floatX', ['float32', 'float64'])
+@pytest.mark.parametrize('low, high, least, most', [
+    # inv_std <= 1 / sqrt(epsilon), as for every average the layer computes
+    # itself: about one machine epsilon
+    (0., 1., 0, 2),
+    (.9, 1., 0, 2),
+    # statistics set by hand beyond that: 1 / inv_std**2 - epsilon and
+    # Theano's + epsilon cancel, the error grows with inv_std**2 * epsilon
+    (9., 10., 4, 30),
+    (90., 100., 400, 3000),
+])
+def test_inference_accuracy(floatX, low, high, least, most):
+    """The error of the inference output, relative to its largest magnitude
+    and in machine epsilons of floatX, for inv_std between `low` and `high`
+    times 1 / sqrt(epsilon): the figures the docs give."""
+    rng = np.random.RandomState(13)
+    epsilon = 1e-4
+    with theano.change_flags(floatX=floatX):
+        layer = BatchNormLayer((None, 64), epsilon=epsilon,
+                               gamma=lasagne.init.Uniform((.5, 2.)),
+                               beta=lasagne.init.Normal(1.))
+        x = T.matrix('x')
+        fn = theano.function([x], layer.get_output_for(x, deterministic=True),
+                             mode='FAST_RUN')
+    gamma, beta = layer.gamma.get_value(), layer.beta.get_value()
+    worst = 0
+    for _ in range(10):
+        inv_std = (rng.uniform(low, high, 64) / np.sqrt(epsilon)).astype(
+            floatX)
+        mean = (3 * rng.randn(64)).astype(floatX)
+        layer.inv_std.set_value(inv_std)
+        layer.mean.set_value(mean)
+        data = (mean + 2 * rng.randn(32, 64) / inv_std).astype(floatX)
+        exact = exact_inference(data, mean, inv_std, gamma, beta)
+        worst = max(worst, np.abs(fn(data) - exact).max() /
+                    np.abs(exact).max())
+    assert least <= worst / np.finfo(floatX).eps <= most
 
 
 def test_debug_mode_float32_forward():
@@ -695,6 +811,14 @@ class TestBatchNormFunction:
         assert layer.b is bias and layer.nonlinearity is tanh
         assert layer.params == params and bias in layer.params
 
+    @pytest.mark.parametrize('normalize', [batch_norm, instance_norm,
+                                           layer_norm])
+    @pytest.mark.parametrize('layer', [(None, 3), None, T.matrix('x')])
+    def test_needs_a_layer(self, normalize, layer):
+        with pytest.raises(TypeError, match=r"%s\(\): layer must be a Layer "
+                           "instance" % normalize.__name__):
+            normalize(layer)
+
     def test_hand_built_stack_has_more_parameters(self):
         by_hand = BatchNormLayer(DenseLayer((None, 10), 5))
         helper = batch_norm(DenseLayer((None, 10), 5))
@@ -735,124 +859,6 @@ def test_pickle_network():
     for a, b in zip(values, get_all_param_values(net)):
         np.testing.assert_array_equal(a, b)
     assert not np.allclose(get_all_params(copy)[3].get_value(), values[3])
-
-
-# ---------------------------------------------------------------------------
-# The deprecation aliases in lasagne.layers.dnn
-
-@contextlib.contextmanager
-def simulated_cudnn():
-    """Import lasagne.layers.dnn as if Theano's gpuarray backend and cuDNN
-    were available; the simulation (and the module) last for the block."""
-    import theano.gpuarray as gpuarray
-    fake = mock.MagicMock()
-    fake.dnn_present.return_value = True
-    fake.dnn_available.return_value = True
-    # a fresh import, and afterwards the state found before (another test
-    # may hold the module)
-    previous = sys.modules.pop('lasagne.layers.dnn', None)
-    attribute = getattr(lasagne.layers, 'dnn', None)
-    try:
-        with mock.patch.object(gpuarray, 'pygpu_activated', True,
-                               create=True), \
-                mock.patch.object(gpuarray, 'dnn', fake, create=True), \
-                mock.patch.dict(sys.modules, {'theano.gpuarray.dnn': fake}):
-            yield importlib.import_module('lasagne.layers.dnn')
-    finally:
-        sys.modules.pop('lasagne.layers.dnn', None)
-        if previous is not None:
-            sys.modules['lasagne.layers.dnn'] = previous
-        if attribute is not None:
-            lasagne.layers.dnn = attribute
-        elif hasattr(lasagne.layers, 'dnn'):
-            del lasagne.layers.dnn
-
-
-@pytest.fixture
-def dnn():
-    with simulated_cudnn() as module:
-        yield module
-
-
-def idiom():
-    try:
-        from lasagne.layers.dnn import batch_norm_dnn as chosen
-    except ImportError:
-        from lasagne.layers import batch_norm as chosen
-    return chosen
-
-
-def test_idiom_without_cudnn():
-    # without cuDNN the gate refuses, and the idiom falls back
-    try:
-        importlib.import_module('lasagne.layers.dnn')
-    except ImportError as error:
-        assert "lasagne.layers.dnn needs Theano's gpuarray" in str(error)
-    else:  # pragma: no cover (a machine with cuDNN)
-        pytest.skip("cuDNN is available here")
-    assert idiom() is batch_norm
-
-
-def test_idiom_with_cudnn(dnn):
-    chosen = idiom()
-    assert chosen is dnn.batch_norm_dnn
-    dense = DenseLayer((None, 10), 5, nonlinearity=tanh, name='fc')
-    with pytest.warns(FutureWarning, match=r"lasagne.layers.dnn."
-                      r"batch_norm_dnn is deprecated and will be removed in "
-                      r"Lasagne 0.3; use lasagne.layers.batch_norm"):
-        out = chosen(dense, epsilon=1e-3)
-    assert isinstance(out, NonlinearityLayer) and out.name == 'fc_bn_nonlin'
-    assert type(out.input_layer) is BatchNormLayer and dense.b is None
-    assert out.input_layer.epsilon == 1e-3
-
-
-def test_batch_norm_dnn_layer_alias(dnn):
-    assert issubclass(dnn.BatchNormDNNLayer, BatchNormLayer)
-    assert {'BatchNormDNNLayer', 'batch_norm_dnn'} <= set(dnn.__all__)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter('always')
-        layers = [dnn.BatchNormDNNLayer((None, 3, 4), axes=axes, epsilon=eps,
-                                        name='bn')
-                  for axes, eps in (((0, 1), 1e-6), ('auto', 1e-4))]
-    assert [w.category for w in caught] == [FutureWarning] * 2
-    assert all(w.filename == __file__ for w in caught)
-    assert "BatchNormDNNLayer is deprecated and will be removed in Lasagne " \
-        "0.3; use lasagne.layers.BatchNormLayer" in str(caught[0].message)
-    # the same layer as BatchNormLayer, any axes
-    for layer, axes in zip(layers, ((0, 1), (0, 2))):
-        twin = BatchNormLayer((None, 3, 4), axes=axes, name='bn')
-        assert layer.axes == axes
-        assert [(p.name, p.get_value().shape, layer.params[p])
-                for p in layer.params] == \
-            [(p.name, p.get_value().shape, twin.params[p])
-             for p in twin.params]
-    x = T.tensor3('x')
-    twin = BatchNormLayer((None, 3, 4), axes=(0, 1), epsilon=1e-6)
-    data = np.random.RandomState(10).randn(5, 3, 4)
-    train = theano.function([x], [layers[0].get_output_for(x),
-                                  twin.get_output_for(x)])
-    np.testing.assert_array_equal(*train(data))
-    np.testing.assert_array_equal(layers[0].mean.get_value(),
-                                  twin.mean.get_value())
-
-
-def test_alias_warning_is_shown_by_default():
-    """With Python's default warning filters (outside pytest), constructing
-    the alias prints the warning."""
-    script = textwrap.dedent("""
-        import sys
-        sys.path.insert(0, %r)
-        from lasagne.tests.layers.test_normalization import simulated_cudnn
-        with simulated_cudnn() as dnn:
-            dnn.BatchNormDNNLayer((None, 3))
-            dnn.batch_norm_dnn(dnn.BatchNormLayer((None, 3)))
-        """ % lasagne.__path__[0].rsplit('/lasagne', 1)[0])
-    result = subprocess.run([sys.executable, '-c', script],
-                            capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr
-    assert result.stderr.count('FutureWarning') == 2, result.stderr
-    assert 'BatchNormDNNLayer is deprecated' in result.stderr
-    assert 'batch_norm_dnn is deprecated' in result.stderr
 
 
 # ---------------------------------------------------------------------------
@@ -928,6 +934,19 @@ def test_standardization_axes(shape, axes, expected):
 def test_standardization_errors(shape, axes, error, match):
     with pytest.raises(error, match="StandardizationLayer: " + match):
         StandardizationLayer(shape, axes=axes)
+
+
+@pytest.mark.parametrize('epsilon, error, match', [
+    (None, TypeError, "epsilon must be a real number >= 0 or a scalar "
+     "Theano expression, got None"),
+    (T.vector('eps'), TypeError, "epsilon must be .* got eps of ndim 1"),
+    (-1e-3, ValueError, "epsilon must be a finite real number >= 0, got "
+     "-0.001"),
+    (np.nan, ValueError, "epsilon must be a finite .* got nan"),
+])
+def test_standardization_bad_epsilon(epsilon, error, match):
+    with pytest.raises(error, match="StandardizationLayer: " + match):
+        StandardizationLayer((None, 3), epsilon=epsilon)
 
 
 def test_standardization_values():

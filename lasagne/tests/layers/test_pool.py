@@ -11,7 +11,8 @@ from lasagne.layers import (InputLayer, MaxPool1DLayer, MaxPool2DLayer,
                             get_output)
 from lasagne.layers.pool import pool_output_length
 
-from .conv_checks import TOL, check_output, compute, compute_cases, random
+from .conv_checks import (TOL, check_output, compute, compute_cases, random,
+                          run_isolated)
 from .numpy_reference import (even_bins, kaiming_bins, pool,
                               spatial_pyramid)
 
@@ -343,6 +344,24 @@ def test_spatial_pyramid_pooling_output(spp_results, name):
     batch_size = layer.input_shape[0]
     assert layer.output_shape == (batch_size, 3, expected.shape[2])
     np.testing.assert_allclose(out, expected, **TOL)
+
+
+def test_spatial_pyramid_pooling_checks_unknown_sizes():
+    """The bins of He et al. on an input of unknown spatial size smaller
+    than the largest pool_dims raise an AssertionError that names the layer
+    (in a separate interpreter: without the check, Theano's compiled
+    pooling crashes the process with a division by zero)."""
+    result = run_isolated(
+        "from lasagne.layers import SpatialPyramidPoolingLayer\n"
+        "from lasagne.tests.layers.conv_checks import "
+        "print_small_input_errors\n"
+        "print_small_input_errors(SpatialPyramidPoolingLayer, "
+        "implementation='kaiming')\n")
+    assert result.returncode == 0, result.stderr
+    message = ("SpatialPyramidPoolingLayer 'spp': the bins of He et al. need "
+               "at least 4 positions along each spatial axis of the input")
+    assert result.stdout.splitlines() == 2 * [message, '(1, 3, 21)'] + \
+        2 * [message]
 
 
 def test_spatial_pyramid_pooling_attributes():

@@ -698,6 +698,49 @@ def test_errors(make, error, match):
         make()
 
 
+CLASS_NAMES = {'custom': 'CustomRecurrentLayer', 'rnn': 'RecurrentLayer',
+               'lstm': 'LSTMLayer', 'gru': 'GRULayer'}
+STEPS_EXPECTED = r"gradient_steps must be -1 \(the whole sequence\) or at " \
+    r"least 1, got "
+CLIPPING_EXPECTED = r"grad_clipping must be at least 0 \(0 for no " \
+    r"clipping\), got "
+
+
+@pytest.mark.parametrize('kind', KINDS)
+@pytest.mark.parametrize('options, error, match', [
+    (dict(gradient_steps=0), ValueError, STEPS_EXPECTED + "0$"),
+    (dict(gradient_steps=-2), ValueError, STEPS_EXPECTED + "-2$"),
+    (dict(gradient_steps=2.0), TypeError,
+     r"gradient_steps must be an int, got 2.0$"),
+    (dict(gradient_steps=True), TypeError, "gradient_steps must be an int"),
+    (dict(gradient_steps=None), TypeError, "gradient_steps must be an int"),
+    (dict(grad_clipping=-0.5), ValueError, CLIPPING_EXPECTED + r"-0.5$"),
+    (dict(grad_clipping=float('nan')), ValueError, CLIPPING_EXPECTED + "nan"),
+    (dict(grad_clipping='1'), TypeError,
+     "grad_clipping must be a number, got '1'$"),
+    (dict(grad_clipping=None), TypeError, "grad_clipping must be a number"),
+    (dict(grad_clipping=True), TypeError, "grad_clipping must be a number"),
+])
+def test_loop_option_errors(kind, options, error, match):
+    l_in = InputLayer((None, STEPS) + input_shape(kind))
+    with pytest.raises(error, match="^%s 'bad': %s" % (CLASS_NAMES[kind],
+                                                       match)):
+        make_layer(kind, l_in, make_params(kind), name='bad', **options)
+
+
+@pytest.mark.parametrize('kind', KINDS)
+@pytest.mark.parametrize('gradient_steps, grad_clipping', [
+    (-1, 0), (1, 0.), (np.int64(3), np.float32(1.5)), (STEPS + 5, 100),
+    (-1, False)])
+def test_loop_options_accepted(kind, gradient_steps, grad_clipping):
+    l_in = InputLayer((None, STEPS) + input_shape(kind))
+    layer = make_layer(kind, l_in, make_params(kind),
+                       gradient_steps=gradient_steps,
+                       grad_clipping=grad_clipping)
+    assert layer.gradient_steps == gradient_steps
+    assert layer.grad_clipping == grad_clipping
+
+
 def test_custom_layer_accepts_fitting_fixed_sizes():
     # The checks above must not reject sub-networks with known row counts
     # that fit, nor a state of unknown size given as a layer.
