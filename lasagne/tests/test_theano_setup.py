@@ -5,6 +5,7 @@ in a subprocess with a controlled environment."""
 import ctypes.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -116,6 +117,28 @@ class TestLibrarySearch:
             pytest.skip("this NumPy bundles no OpenBLAS")
         for path in libs:
             assert not setup.exports_blas(path)
+
+    def test_loads_dependencies_beside_the_library(self, tmp_path):
+        # As in a wheel's .libs folder: libblas-fake.so needs libdep-fake.so,
+        # which lies beside it but not on the loader's search path.
+        compiler = shutil.which('gcc')
+        if compiler is None:
+            pytest.skip("needs gcc")
+        (tmp_path / 'dep.c').write_text('int dep_value(void) { return 2; }\n')
+        (tmp_path / 'blas.c').write_text(
+            'int dep_value(void);\n'
+            'void sgemm_(void) { dep_value(); }\n'
+            'void dgemm_(void) { dep_value(); }\n')
+        for args in (['-o', 'libdep-fake.so', '-Wl,-soname,libdep-fake.so',
+                      'dep.c'],
+                     ['-o', 'libblas-fake.so', 'blas.c', '-L.',
+                      '-ldep-fake']):
+            subprocess.run([compiler, '-shared', '-fPIC'] + args,
+                           cwd=str(tmp_path), check=True)
+        library = str(tmp_path / 'libblas-fake.so')
+        with pytest.raises(OSError, match='libdep-fake.so'):
+            ctypes.CDLL(library)
+        assert setup.exports_blas(library)
 
     def test_nothing_usable(self, monkeypatch, tmp_path):
         (tmp_path / 'libopenblas.so').write_text('not a library')

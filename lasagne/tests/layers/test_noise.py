@@ -1,4 +1,5 @@
 import re
+import types
 
 import numpy as np
 import pytest
@@ -211,7 +212,8 @@ class TestGaussianNoiseLayer(object):
                            'be at least 0, got %s' % sigma):
             GaussianNoiseLayer((None, 3), sigma=sigma)
 
-    @pytest.mark.parametrize('sigma', ['0.1', None, (0.1,)])
+    @pytest.mark.parametrize('sigma', [
+        '0.1', None, (0.1,), types.SimpleNamespace(dtype='no such dtype')])
     def test_sigma_not_a_number(self, sigma):
         with pytest.raises(TypeError, match=r"^GaussianNoiseLayer 'g': sigma "
                            r"must be a real number or a Theano expression, "
