@@ -11,7 +11,7 @@ divided by the number of steps, is what a step of the scan loop costs.
 Usage::
 
     python bench/recurrent.py [--batch 32] [--steps 20] [--features 16]
-                              [--units 64] [--repeat 5]
+                              [--units 64] [--repeat 100]
 
 It runs the given size and a tiny one (batch 1, 4 features, 4 units), where
 the loop's own cost dominates, and prints the tables once both are measured.
@@ -71,7 +71,7 @@ def main(argv=None):
     parser.add_argument('--steps', type=int, default=20)
     parser.add_argument('--features', type=int, default=16)
     parser.add_argument('--units', type=int, default=64)
-    parser.add_argument('--repeat', type=int, default=5)
+    parser.add_argument('--repeat', type=int, default=100)
     args = parser.parse_args(argv)
 
     sizes = [(args.batch, args.steps, args.features, args.units),
