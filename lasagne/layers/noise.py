@@ -29,6 +29,13 @@ def _random_streams():
     return RandomStreams(get_rng().randint(1, 2147462579))
 
 
+def _noise_dtype(input):
+    """The dtype of noise for `input`: its own if it is a float type, so
+    that float32 inputs stay float32 whatever floatX is; floatX else."""
+    return (input.dtype if input.dtype in T.float_dtypes
+            else theano.config.floatX)
+
+
 def _shared_noise(layer, input, shared_axes, sample):
     """Noise for the `input` of `layer`, drawn by ``sample(shape)``, with
     size one (broadcast) along `shared_axes` so that the same noise acts
@@ -275,8 +282,6 @@ class GaussianNoiseLayer(Layer):
         if deterministic or (isinstance(self.sigma, numbers.Number) and
                              self.sigma == 0):
             return input
-        # Noise of the input's float type keeps float32 inputs float32.
-        dtype = (input.dtype if input.dtype in T.float_dtypes
-                 else theano.config.floatX)
         return input + self._srng.normal(input.shape, avg=0.0,
-                                         std=self.sigma, dtype=dtype)
+                                         std=self.sigma,
+                                         dtype=_noise_dtype(input))

@@ -15,7 +15,7 @@ from .. import nonlinearities
 from ..utils import as_tuple, floatX, int_types
 from .base import (Layer, MergeLayer, _check_axes, _check_iterable,
                    _check_nonlinearity, _check_real, _describe)
-from .noise import _random_streams, _shared_noise
+from .noise import _noise_dtype, _random_streams, _shared_noise
 
 
 __all__ = [
@@ -891,7 +891,7 @@ class RandomizedRectifierLayer(Layer):
             self, input, self.shared_axes,
             lambda shape: self._srng.uniform(shape, low=self.lower,
                                              high=self.upper,
-                                             dtype=theano.config.floatX))
+                                             dtype=_noise_dtype(input)))
         return T.nnet.relu(input, slopes)
 
 

@@ -668,6 +668,14 @@ class TestRandomizedRectifierLayer(object):
                            "upper=0.4"):
             RandomizedRectifierLayer((None, 3), 0.5, 0.4, name='r')
 
+    @pytest.mark.parametrize('dtype', ['float32', 'float64'])
+    def test_keeps_input_dtype(self, dtype):
+        # The slopes are drawn in the input's dtype, whatever floatX is.
+        x = T.TensorType(dtype, (False,) * 2)()
+        out = get_output(RandomizedRectifierLayer(
+            InputLayer((None, 3), input_var=x)))
+        assert out.dtype == dtype
+
     def test_rrelu(self):
         l_dense = DenseLayer((None, 10), 5)
         layer = rrelu(l_dense, lower=0.1, upper=0.2)
