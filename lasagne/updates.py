@@ -255,6 +255,11 @@ def sgd(loss_or_grads, params, learning_rate):
        method. The Annals of Mathematical Statistics 22(3), 400-407.
     """
     params, grads = _prepare(loss_or_grads, params, 'sgd')
+    return _sgd(params, grads, learning_rate)
+
+
+def _sgd(params, grads, learning_rate):
+    """The updates of :func:`sgd`, for prepared parameters and gradients."""
     updates = OrderedDict()
     for param, grad in zip(params, grads):
         lr, = _cast(param.dtype, learning_rate)
@@ -353,9 +358,8 @@ def momentum(loss_or_grads, params, learning_rate, momentum=0.9):
        the importance of initialization and momentum in deep learning.
        ICML 2013.
     """
-    # Checked here, so that errors name this function rather than sgd.
     params, grads = _prepare(loss_or_grads, params, 'momentum')
-    return apply_momentum(sgd(grads, params, learning_rate),
+    return apply_momentum(_sgd(params, grads, learning_rate),
                           momentum=momentum)
 
 
@@ -461,7 +465,7 @@ def nesterov_momentum(loss_or_grads, params, learning_rate, momentum=0.9):
        Advances in optimizing recurrent networks. ICASSP 2013.
     """
     params, grads = _prepare(loss_or_grads, params, 'nesterov_momentum')
-    return apply_nesterov_momentum(sgd(grads, params, learning_rate),
+    return apply_nesterov_momentum(_sgd(params, grads, learning_rate),
                                    momentum=momentum)
 
 
