@@ -15,7 +15,8 @@ from .. import init
 from .. import nonlinearities
 from ..theano_extensions import conv
 from ..utils import as_tuple, int_types
-from .base import Layer, _check_positive_int, _describe
+from .base import (Layer, _check_nonlinearity, _check_positive_int,
+                   _describe)
 
 
 __all__ = [
@@ -282,8 +283,7 @@ class BaseConvLayer(Layer):
             n = max(len(self.input_shape) - 2, 1)
         _check_spatial_dims(self, n)
         self.n = n
-        self.nonlinearity = (nonlinearities.identity if nonlinearity is None
-                             else nonlinearity)
+        self.nonlinearity = _check_nonlinearity(self, nonlinearity)
         _check_positive_int(self, num_filters, 'num_filters')
         self.num_filters = num_filters
         self.filter_size = _int_tuple(self, filter_size, n, 'filter_size', 1)

@@ -49,7 +49,8 @@ import theano.tensor as T
 from .. import init
 from .. import nonlinearities
 from .. import utils
-from .base import Layer, MergeLayer, _describe, _is_int
+from .base import (Layer, MergeLayer, _check_nonlinearity, _describe,
+                   _is_int)
 from .dense import DenseLayer
 from .helper import get_all_layers, get_all_params, get_output
 from .input import InputLayer
@@ -403,8 +404,7 @@ class CustomRecurrentLayer(_Recurrence):
             only_return_final=only_return_final, **kwargs)
         self.input_to_hidden = input_to_hidden
         self.hidden_to_hidden = hidden_to_hidden
-        self.nonlinearity = (nonlinearities.identity if nonlinearity is None
-                             else nonlinearity)
+        self.nonlinearity = _check_nonlinearity(self, nonlinearity)
         self._check_sub_networks()
         self._add_initial_states(initial_states)
 
@@ -619,8 +619,7 @@ class Gate(object):
         if W_cell is not None:
             self.W_cell = W_cell
         self.b = b
-        self.nonlinearity = (nonlinearities.identity if nonlinearity is None
-                             else nonlinearity)
+        self.nonlinearity = _check_nonlinearity(self, nonlinearity)
 
 
 class _GatedRecurrence(_Recurrence):
@@ -791,8 +790,7 @@ nonlinearity_outgate : callable
         self.nonlinearity_forgetgate = forgetgate.nonlinearity
         self.nonlinearity_cell = cell.nonlinearity
         self.nonlinearity_outgate = outgate.nonlinearity
-        self.nonlinearity = (nonlinearities.identity if nonlinearity is None
-                             else nonlinearity)
+        self.nonlinearity = _check_nonlinearity(self, nonlinearity)
         self.peepholes = peepholes
         if peepholes:
             for gate_name, gate in (('ingate', ingate),

@@ -466,6 +466,9 @@ def with_name(**kwargs):
      "ints, each at least 1"),
     (DilatedConv2DLayer, (None, 4, 8, 8), dict(num_groups=3), ValueError,
      r"num_groups \(=3\) must divide"),
+    (Conv2DLayer, (None, 3, 8, 8), with_name(nonlinearity='relu'), TypeError,
+     r"^Conv2DLayer 'bad': nonlinearity must be callable \(e.g. from "
+     r"lasagne.nonlinearities\) or None, got 'relu'$"),
 ])
 def test_conv_errors(cls, shape, kwargs, error, match):
     kwargs = dict(dict(num_filters=2, filter_size=3), **kwargs)
