@@ -19,6 +19,10 @@
  */
 
 #define T DTYPE_OUTPUT_0
+/* With OpenMP (Theano's openmp flag), planes are shared between threads
+ * from this number of elements on, Theano's default openmp_elemwise_minsize
+ * (below it, starting the threads costs more than they gain). */
+#define PARALLEL_MIN_SIZE 200000
 #define AT(base, offset) (*(const T *)((const char *)(base) + (offset)))
 
 /* The number of windows along an axis of `size` elements, as Theano's
@@ -223,8 +227,8 @@ int APPLY_SPECIFIC(max_pool_grad)(PyArrayObject *x, PyArrayObject *maxout,
     const int nd = PyArray_NDIM(x);
     npy_intp win[2], st[2], h, w, oh, ow, planes = 1, t;
     APPLY_SPECIFIC(strides2) xs, ms, gs;
-    T *buffer = NULL;  /* mm and gg of plane_direct */
-    int k, overlap;
+    T *buffer = NULL;  /* mm and gg of plane_direct, for each thread */
+    int k, overlap, threads = 1;
 
     if (APPLY_SPECIFIC(read_pair)(ws, "ws", win) ||
         APPLY_SPECIFIC(read_pair)(stride, "stride", st))
@@ -271,14 +275,28 @@ int APPLY_SPECIFIC(max_pool_grad)(PyArrayObject *x, PyArrayObject *maxout,
     gs.row = PyArray_STRIDE(gz, nd - 2);
     gs.col = PyArray_STRIDE(gz, nd - 1);
     overlap = st[0] < win[0] || st[1] < win[1];
+#ifdef _OPENMP
+    if (planes > 1 && planes * h * w >= PARALLEL_MIN_SIZE) {
+        threads = omp_get_max_threads();
+        threads = threads < planes ? threads : (int)planes;
+    }
+#endif
     if (!overlap) {
-        buffer = (T *)malloc(2 * w * sizeof(T));
+        buffer = (T *)malloc(threads * 2 * w * sizeof(T));
         if (buffer == NULL) {
             PyErr_NoMemory();
             return 1;
         }
     }
+#ifdef _OPENMP
+    #pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
+#endif
     for (t = 0; t < planes; t++) {
+#ifdef _OPENMP
+        T *mm = buffer + omp_get_thread_num() * 2 * w;
+#else
+        T *mm = buffer;
+#endif
         const char *xp = PyArray_BYTES(x) + APPLY_SPECIFIC(plane_offset)(x, t);
         const char *mp = PyArray_BYTES(maxout) +
                          APPLY_SPECIFIC(plane_offset)(maxout, t);
@@ -292,12 +310,13 @@ int APPLY_SPECIFIC(max_pool_grad)(PyArrayObject *x, PyArrayObject *maxout,
         else
             APPLY_SPECIFIC(plane_direct)(xp, xs, mp, ms, gp, gs, out, h, w,
                                          oh, ow, win[0], win[1], st[0],
-                                         st[1], buffer,
-                                         (APPLY_SPECIFIC(bits) *)(buffer + w));
+                                         st[1], mm,
+                                         (APPLY_SPECIFIC(bits) *)(mm + w));
     }
     free(buffer);
     return 0;
 }
 
 #undef AT
+#undef PARALLEL_MIN_SIZE
 #undef T

@@ -30,8 +30,8 @@ __all__ = ['MaxPool2DGrad', 'local_max_pool_2d_grad']
 FLOAT_DTYPES = ('float32', 'float64')
 
 
-class MaxPool2DGrad(gof.COp):
-    """MaxPool2DGrad(ignore_border)
+class MaxPool2DGrad(gof.COp, gof.OpenMPOp):
+    """MaxPool2DGrad(ignore_border, openmp=None)
 
     The gradient of max pooling over the last two axes, without padding:
     the result of Theano's ``MaxPoolGrad(ignore_border, ndim=2)`` for a
@@ -43,6 +43,9 @@ class MaxPool2DGrad(gof.COp):
     ignore_border : bool
         The `ignore_border` of the pooling: whether a partial window at the
         end of an axis was dropped (True) or pooled (False).
+    openmp : bool or None
+        Whether the C code shares large inputs between OpenMP threads (by
+        planes); None takes Theano's ``openmp`` flag.
 
     Notes
     -----
@@ -57,9 +60,10 @@ class MaxPool2DGrad(gof.COp):
     params_type = gof.ParamsType(ignore_border=bool_t)
     C_FILE = 'max_pool_grad.c'
 
-    def __init__(self, ignore_border):
-        super(MaxPool2DGrad, self).__init__([self.C_FILE],
-                                            'APPLY_SPECIFIC(max_pool_grad)')
+    def __init__(self, ignore_border, openmp=None):
+        gof.COp.__init__(self, [self.C_FILE],
+                         'APPLY_SPECIFIC(max_pool_grad)')
+        gof.OpenMPOp.__init__(self, openmp=openmp)
         self.ignore_border = bool(ignore_border)
 
     def make_node(self, x, maxout, gz, ws, stride):
@@ -144,7 +148,8 @@ class MaxPool2DGrad(gof.COp):
         # changes with every process, so the module would be rebuilt in
         # every process.
         digest = hashlib.sha1(''.join(self.func_codes).encode()).hexdigest()
-        return (1, digest, self.params_type.c_code_cache_version())
+        return (1, digest, self.params_type.c_code_cache_version(),
+                self.openmp)
 
 
 @gof.local_optimizer([MaxPoolGrad])
@@ -161,6 +166,7 @@ def local_max_pool_2d_grad(node):
         return False
     if not isinstance(pad, gof.Constant) or np.any(pad.data):
         return False
-    result = MaxPool2DGrad(node.op.ignore_border)(x, maxout, gz, ws, stride)
+    result = MaxPool2DGrad(node.op.ignore_border, openmp=node.op.openmp)(
+        x, maxout, gz, ws, stride)
     copy_stack_trace(node.outputs[0], result)
     return [result]

@@ -148,6 +148,17 @@ class TestAgainstTheano:
                                                      transposed=True))
         compare(fused, theirs, shape, ws, stride, dtype, transposed=True)
 
+    @pytest.mark.parametrize('ws, stride', [((2, 2), (2, 2)),
+                                            ((3, 3), (2, 2))])
+    def test_openmp(self, ws, stride):
+        # large enough for the C code to share the planes between threads
+        with theano.change_flags(openmp=True):
+            inputs, outputs = pool_gradients(ws, stride, 'float32')
+            fused, theirs = compile_pair(inputs, outputs)
+        assert all(node.op.openmp for node in fused.maker.fgraph.toposort()
+                   if isinstance(node.op, MaxPool2DGrad))
+        compare(fused, theirs, (4, 16, 63, 65), ws, stride, 'float32')
+
     @pytest.mark.parametrize('ignore_border', [True, False])
     @pytest.mark.parametrize('shape, ws, stride', CASES, ids=CASE_IDS)
     def test_perform(self, shape, ws, stride, ignore_border):
