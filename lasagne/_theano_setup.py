@@ -29,6 +29,20 @@ What it does, each step only where it applies:
    and one of Theano's scan rewrites is kept away from the scans with
    truncated gradients that it breaks.
 
+5. Threads (:func:`thread_defaults`): Theano's ``openmp`` flag is False by
+   default, so its convolutions (``CorrMM``) loop over the images of a batch
+   and hand OpenBLAS one small matrix product per image, which two OpenBLAS
+   threads compute more slowly than one. Unless the user set the flag, it is
+   set True for Theano's import where more than one thread is available
+   (``OMP_NUM_THREADS`` above 1, or unset on a machine with several CPUs):
+   the convolutions then share the batch between OpenMP threads, and
+   OpenBLAS computes the other products with its own threads as before.
+   Where OpenMP is on and the user did not set ``OMP_WAIT_POLICY`` (or
+   ``GOMP_SPINCOUNT``), ``OMP_WAIT_POLICY=PASSIVE`` is set in the
+   environment (for good: the OpenMP library reads it when Theano's first
+   compiled module loads it), so that idle OpenMP threads sleep instead of
+   spinning on the cores the OpenBLAS threads, or other programs, need.
+
 Setting the environment variable ``LASAGNE_NO_THEANO_SETUP`` to a non-empty
 value other than ``0`` turns all of this off. If Theano was imported before
 Lasagne, step 1 cannot take effect any more and is skipped (on NumPy >= 1.22
@@ -46,7 +60,8 @@ import warnings
 ENV_SWITCH = 'LASAGNE_NO_THEANO_SETUP'
 SCAN_EXTENSION = 'theano.scan_module.scan_perform_ext'
 
-__all__ = ['TheanoSetupWarning', 'prepare', 'restore', 'finish']
+__all__ = ['TheanoSetupWarning', 'prepare', 'restore', 'finish',
+           'thread_defaults']
 
 
 class TheanoSetupWarning(UserWarning):
@@ -81,6 +96,50 @@ def user_blas_ldflags(environ=os.environ):
     if config.has_option('blas', 'ldflags'):
         return config.get('blas', 'ldflags')
     return None
+
+
+def _user_flag(name, environ=os.environ):
+    """The value of the Theano flag `name` (without a section, e.g.
+    ``'openmp'``) that the user configured, or None if there is none."""
+    import configparser
+    flags = _parse_flags(environ.get('THEANO_FLAGS', ''))
+    if name in flags:
+        return flags[name]
+    config = configparser.RawConfigParser()
+    rc_files = environ.get('THEANORC', '~/.theanorc').split(os.pathsep)
+    config.read([os.path.expanduser(f) for f in rc_files])
+    if config.has_option('global', name):
+        return config.get('global', name)
+    return None
+
+
+def _available_threads(environ=os.environ):
+    """The number of threads OpenMP will start: ``OMP_NUM_THREADS`` if it
+    is a number, else the number of CPUs this process may run on."""
+    value = environ.get('OMP_NUM_THREADS', '').strip()
+    if value:
+        try:
+            return int(value)
+        except ValueError:
+            return 1  # Theano refuses it at import anyway
+    if hasattr(os, 'sched_getaffinity'):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1  # pragma: no cover (no sched_getaffinity)
+
+
+def thread_defaults(environ=os.environ):
+    """The thread settings of step 5 where the user chose none: a Theano
+    flag to add for Theano's import (``'openmp=True'``) or None, and a dict
+    of environment variables to set for good."""
+    openmp = _user_flag('openmp', environ)
+    flag = None
+    if openmp is None and _available_threads(environ) > 1:
+        openmp, flag = 'True', 'openmp=True'
+    variables = {}
+    if str(openmp).strip().lower() in ('true', '1') and not (
+            environ.get('OMP_WAIT_POLICY') or environ.get('GOMP_SPINCOUNT')):
+        variables['OMP_WAIT_POLICY'] = 'PASSIVE'
+    return flag, variables
 
 
 def _load(path, depth=0):
@@ -195,7 +254,16 @@ def prepare(environ=os.environ):
                 "flag blas.ldflags.", TheanoSetupWarning, stacklevel=3)
         flag = 'blas.ldflags="%s"' % ldflags
         environ['THEANO_FLAGS'] = ','.join(f for f in (saved, flag) if f)
+    _apply_thread_defaults(environ)
     return {'THEANO_FLAGS': saved}
+
+
+def _apply_thread_defaults(environ):
+    flag, variables = thread_defaults(environ)
+    if flag:
+        current = environ.get('THEANO_FLAGS')
+        environ['THEANO_FLAGS'] = ','.join(f for f in (current, flag) if f)
+    environ.update(variables)
 
 
 def restore(state, environ=os.environ):

@@ -175,7 +175,7 @@ class TestPrepare:
         monkeypatch.delitem(sys.modules, 'theano')
         monkeypatch.setattr(setup, 'find_blas', lambda: '-lfound')
         environ = {'THEANO_FLAGS': 'floatX=float32',
-                   'THEANORC': '/nonexistent'}
+                   'THEANORC': '/nonexistent', 'OMP_NUM_THREADS': '1'}
         state = setup.prepare(environ)
         assert environ['THEANO_FLAGS'] == 'floatX=float32,' \
                                           'blas.ldflags="-lfound"'
@@ -185,7 +185,7 @@ class TestPrepare:
     def test_fallback_warns(self, monkeypatch):
         monkeypatch.delitem(sys.modules, 'theano')
         monkeypatch.setattr(setup, 'find_blas', lambda: '')
-        environ = {'THEANORC': '/nonexistent'}
+        environ = {'THEANORC': '/nonexistent', 'OMP_NUM_THREADS': '1'}
         with pytest.warns(setup.TheanoSetupWarning,
                           match='batched_dot.*TransformerLayer'):
             state = setup.prepare(environ)
@@ -384,3 +384,88 @@ class TestTheanoRequirement:
         assert message == (
             "ImportError: Lasagne needs Theano >= 0.9, found Theano 0.8.2. "
             "Upgrade it with: pip install --upgrade 'Theano>=0.9'")
+
+
+class TestThreadDefaults:
+    """Step 5: Theano's openmp flag and OpenMP's wait policy."""
+
+    @staticmethod
+    def environ(tmp_path, **variables):
+        environ = {'THEANORC': str(tmp_path / 'no-theanorc')}
+        environ.update(variables)
+        return environ
+
+    @pytest.mark.parametrize('threads, on', [
+        ('2', True), (' 8 ', True), ('1', False), ('two', False)])
+    def test_thread_count(self, tmp_path, threads, on):
+        environ = self.environ(tmp_path, OMP_NUM_THREADS=threads)
+        flag, variables = setup.thread_defaults(environ)
+        assert flag == ('openmp=True' if on else None)
+        assert variables == ({'OMP_WAIT_POLICY': 'PASSIVE'} if on else {})
+
+    @pytest.mark.parametrize('cpus, on', [(1, False), (2, True)])
+    def test_cpu_count(self, tmp_path, monkeypatch, cpus, on):
+        monkeypatch.setattr(os, 'sched_getaffinity',
+                            lambda pid: set(range(cpus)), raising=False)
+        for environ in (self.environ(tmp_path),
+                        self.environ(tmp_path, OMP_NUM_THREADS='')):
+            flag, _ = setup.thread_defaults(environ)
+            assert flag == ('openmp=True' if on else None)
+
+    @pytest.mark.parametrize('setting, on', [
+        ('openmp=False', False), ('openmp=0', False), ('openmp=True', True),
+        ('openmp=1', True)])
+    def test_user_flag_wins(self, tmp_path, setting, on):
+        environ = self.environ(tmp_path, OMP_NUM_THREADS='2',
+                               THEANO_FLAGS='floatX=float32,' + setting)
+        flag, variables = setup.thread_defaults(environ)
+        assert flag is None
+        # the wait policy follows the user's choice of OpenMP
+        assert variables == ({'OMP_WAIT_POLICY': 'PASSIVE'} if on else {})
+
+    def test_user_theanorc_wins(self, tmp_path):
+        rc = tmp_path / 'theanorc'
+        rc.write_text('[global]\nopenmp = False\n')
+        environ = {'THEANORC': str(rc), 'OMP_NUM_THREADS': '2'}
+        assert setup.thread_defaults(environ) == (None, {})
+
+    @pytest.mark.parametrize('variable, value', [
+        ('OMP_WAIT_POLICY', 'ACTIVE'), ('GOMP_SPINCOUNT', '10000')])
+    def test_user_wait_policy_wins(self, tmp_path, variable, value):
+        environ = self.environ(tmp_path, OMP_NUM_THREADS='2',
+                               **{variable: value})
+        assert setup.thread_defaults(environ) == ('openmp=True', {})
+
+    def test_prepare_and_restore(self, tmp_path, monkeypatch):
+        monkeypatch.delitem(sys.modules, 'theano')
+        environ = self.environ(tmp_path, OMP_NUM_THREADS='2',
+                               THEANO_FLAGS='blas.ldflags=')
+        state = setup.prepare(environ)
+        assert environ['THEANO_FLAGS'] == 'blas.ldflags=,openmp=True'
+        assert environ['OMP_WAIT_POLICY'] == 'PASSIVE'
+        setup.restore(state, environ)
+        assert environ['THEANO_FLAGS'] == 'blas.ldflags='
+        # for good: the OpenMP library reads it when it is loaded, later
+        assert environ['OMP_WAIT_POLICY'] == 'PASSIVE'
+
+    @pytest.mark.parametrize('env, openmp, policy', [
+        ({'OMP_NUM_THREADS': '2'}, True, 'PASSIVE'),
+        ({'OMP_NUM_THREADS': '1'}, False, ''),
+        ({'OMP_NUM_THREADS': '2', 'THEANO_FLAGS': 'openmp=False'}, False, ''),
+        ({'OMP_NUM_THREADS': '2', 'OMP_WAIT_POLICY': 'ACTIVE'}, True,
+         'ACTIVE'),
+        ({'OMP_NUM_THREADS': '2', setup.ENV_SWITCH: '1',
+          'THEANO_FLAGS': 'blas.ldflags='}, False, ''),
+    ], ids=['two', 'one', 'user-flag', 'user-policy', 'switched-off'])
+    def test_import(self, tmp_path, env, openmp, policy):
+        code = """
+        import json, os
+        import lasagne, theano
+        print(json.dumps([theano.config.openmp,
+                          os.environ.get('OMP_WAIT_POLICY'),
+                          os.environ.get('THEANO_FLAGS')]))
+        """
+        # (an empty OMP_WAIT_POLICY counts as unset, for Lasagne and OpenMP)
+        env = dict({'OMP_WAIT_POLICY': ''}, **env)
+        assert run_python(code, tmp_path, **env) == [
+            openmp, policy, env.get('THEANO_FLAGS')]
