@@ -42,6 +42,10 @@ What it does, each step only where it applies:
    environment (for good: the OpenMP library reads it when Theano's first
    compiled module loads it), so that idle OpenMP threads sleep instead of
    spinning on the cores the OpenBLAS threads, or other programs, need.
+   After Theano's import, wherever Theano's ``openmp`` flag is on, a child
+   process created by ``os.fork`` (e.g. by ``multiprocessing``) runs
+   OpenMP code in one thread: GNU OpenMP's threads do not survive a fork,
+   and a child that uses them waits for them forever.
 
 Setting the environment variable ``LASAGNE_NO_THEANO_SETUP`` to a non-empty
 value other than ``0`` turns all of this off. If Theano was imported before
@@ -61,7 +65,7 @@ ENV_SWITCH = 'LASAGNE_NO_THEANO_SETUP'
 SCAN_EXTENSION = 'theano.scan_module.scan_perform_ext'
 
 __all__ = ['TheanoSetupWarning', 'prepare', 'restore', 'finish',
-           'thread_defaults']
+           'thread_defaults', 'single_openmp_thread']
 
 
 class TheanoSetupWarning(UserWarning):
@@ -276,10 +280,25 @@ def restore(state, environ=os.environ):
 
 
 def finish(environ=os.environ):
-    """After Theano's import: register Lasagne's graph rewrites."""
+    """After Theano's import: register Lasagne's graph rewrites, and the
+    guard of step 5 for forked processes where Theano uses OpenMP."""
     if enabled(environ):
         from .theano_extensions import opt
         opt.register()
+        import theano
+        if theano.config.openmp and hasattr(os, 'register_at_fork'):
+            os.register_at_fork(after_in_child=single_openmp_thread)
+
+
+def single_openmp_thread():
+    """Limit GNU OpenMP (libgomp), if this process has loaded it, to one
+    thread: run in a child process right after ``os.fork``, where the
+    parent's OpenMP threads are gone but libgomp would wait for them."""
+    try:
+        libgomp = ctypes.CDLL('libgomp.so.1', mode=os.RTLD_NOLOAD)
+    except (OSError, AttributeError):  # not loaded; no RTLD_NOLOAD
+        return
+    libgomp.omp_set_num_threads(1)
 
 
 def check_numpy(version=None):

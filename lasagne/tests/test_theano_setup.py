@@ -469,3 +469,53 @@ class TestThreadDefaults:
         env = dict({'OMP_WAIT_POLICY': ''}, **env)
         assert run_python(code, tmp_path, **env) == [
             openmp, policy, env.get('THEANO_FLAGS')]
+
+    FORK = """
+    import json, os, time
+    import numpy as np
+    import lasagne, theano, theano.tensor as T
+    x = T.vector()
+    fn = theano.function([x], T.exp(x))  # large enough for OpenMP threads
+    values = np.ones(10 ** 6)
+    fn(values)
+    child = os.fork()
+    if child == 0:
+        os._exit(0 if fn(values)[0] == np.e else 1)
+    for _ in range(600):
+        pid, status = os.waitpid(child, os.WNOHANG)
+        if pid:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(child, 9)
+        status = 'hung'
+    print(json.dumps([theano.config.openmp, status]))
+    """
+
+    @pytest.mark.skipif(not hasattr(os, 'fork'), reason='needs os.fork')
+    def test_forked_child_runs_openmp_code(self, tmp_path):
+        # without the guard, the child waits forever for its parent's
+        # OpenMP threads
+        assert run_python(self.FORK, tmp_path, OMP_NUM_THREADS='2') == [
+            True, 0]
+
+    def test_single_openmp_thread(self, monkeypatch):
+        calls = []
+
+        class FakeGomp:
+            def omp_set_num_threads(self, n):
+                calls.append(n)
+
+        def load(name, mode):
+            if name != 'libgomp.so.1' or mode != os.RTLD_NOLOAD:
+                raise OSError(name)
+            return FakeGomp()
+        monkeypatch.setattr(setup.ctypes, 'CDLL', load)
+        setup.single_openmp_thread()
+        assert calls == [1]
+
+        def missing(name, mode):
+            raise OSError(name)
+        monkeypatch.setattr(setup.ctypes, 'CDLL', missing)
+        setup.single_openmp_thread()  # not loaded: nothing to limit
+        assert calls == [1]
