@@ -25,9 +25,10 @@ What it does, each step only where it applies:
    ``import lasagne`` turns the failure into a clear ``ImportError``), and
    Theano builds that do import silently skip many graph optimizations.
 4. Graph rewrites (see :mod:`lasagne.theano_extensions.opt`): Lasagne's own
-   ``pow(x, 2) -> sqr(x)`` rewrite is registered with Theano's optimizer,
-   and one of Theano's scan rewrites is kept away from the scans with
-   truncated gradients that it breaks.
+   ``pow(x, 2) -> sqr(x)`` rewrite and its lowering of max pooling's
+   gradient are registered with Theano's optimizer, and one of Theano's
+   scan rewrites is kept away from the scans with truncated gradients that
+   it breaks.
 
 5. Threads (:func:`thread_defaults`): Theano's ``openmp`` flag is False by
    default, so its convolutions (``CorrMM``) loop over the images of a batch
