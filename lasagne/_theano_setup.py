@@ -25,8 +25,8 @@ What it does, each step only where it applies:
    ``import lasagne`` turns the failure into a clear ``ImportError``), and
    Theano builds that do import silently skip many graph optimizations.
 4. Graph rewrites (see :mod:`lasagne.theano_extensions.opt`): Lasagne's own
-   ``pow(x, 2) -> sqr(x)`` rewrite and its lowering of max pooling's
-   gradient are registered with Theano's optimizer, and one of Theano's
+   ``pow(x, 2) -> sqr(x)`` rewrite and its lowerings of max pooling and
+   its gradient are registered with Theano's optimizer, and one of Theano's
    scan rewrites is kept away from the scans with truncated gradients that
    it breaks.
 

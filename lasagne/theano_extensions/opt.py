@@ -98,23 +98,25 @@ def skip_truncated_scans(process_node):
     return guarded
 
 
-#: The tag of :func:`lasagne.theano_extensions.pool.local_max_pool_2d_grad`
+#: The tag of the max pooling rewrites of :mod:`lasagne.theano_extensions.pool`
 #: in Theano's optimizer: ``mode.excluding(POOL_TAG)`` keeps Theano's own
-#: ``MaxPoolGrad``.
+#: ``Pool`` and ``MaxPoolGrad``.
 POOL_TAG = 'lasagne_fused_pool'
 
 
 def register():
     """Register the rewrites of this module with Theano's optimizer:
-    :func:`local_pow_to_sqr` and
+    :func:`local_pow_to_sqr`, and
+    :func:`~lasagne.theano_extensions.pool.local_max_pool_2d` and
     :func:`~lasagne.theano_extensions.pool.local_max_pool_2d_grad` (tagged
-    :data:`POOL_TAG`) after Theano's device-specific lowering
+    :data:`POOL_TAG`), after Theano's device-specific lowering
     (``specialize_device``, after the move of ops to a GPU), for the
     ``fast_run`` and ``fast_compile`` modes, and
     :func:`skip_truncated_scans` around Theano's ``PushOutScanOutput``.
     Does nothing where this was done already."""
     db = theano.compile.optdb['specialize_device']
     for rewrite, tags in ((local_pow_to_sqr, ()),
+                          (pool.local_max_pool_2d, (POOL_TAG,)),
                           (pool.local_max_pool_2d_grad, (POOL_TAG,))):
         if rewrite.__name__ not in db.__db__:
             db.register(rewrite.__name__, rewrite, 'fast_run',
