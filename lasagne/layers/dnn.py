@@ -18,6 +18,7 @@ from theano import gpuarray
 
 from .. import init
 from .. import nonlinearities
+from ..utils import _UnsupportedError
 from .base import Layer, _describe
 from .normalization import BatchNormLayer, batch_norm
 from .conv import (_KWARGS, _NUM_GROUPS, BaseConvLayer, _border_mode,
@@ -107,7 +108,7 @@ class _DNNPoolLayer(_PoolLayer):
         super(_DNNPoolLayer, self).__init__(incoming, pool_size, stride, pad,
                                             True, mode, n, **kwargs)
         if not ignore_border:
-            raise ValueError(
+            raise _UnsupportedError(
                 "%s: cuDNN only pools windows that lie inside the (padded) "
                 "input; ignore_border=False is not supported"
                 % _describe(self))
@@ -137,7 +138,8 @@ _POOL_DOC = """{n}-D pooling layer computed by cuDNN.
         size.
     ignore_border : bool
         Must be True (the default): only windows that lie inside the
-        (padded) input count. False raises a :class:`ValueError`.
+        (padded) input count. False raises a :class:`NotImplementedError`
+        (also a :class:`ValueError`).
         It is an argument for compatibility with
         :class:`lasagne.layers.{base}`.{mode_doc}
     **kwargs
@@ -205,7 +207,7 @@ class SpatialPyramidPoolingDNNLayer(Layer):
     Pools each channel of a 2-D input into ``d`` by ``d`` bins for each
     ``d`` in `pool_dims`, and concatenates the flattened results, so that
     the output size does not depend on the input size. The bins are laid
-    out as in [1]_ (``implementation='kaiming'`` of
+    out as in [1]_ (``implementation='fast'`` of
     :class:`lasagne.layers.SpatialPyramidPoolingLayer`): along an axis of
     length ``a``, windows of ``ceil(a / d)`` positions start every
     ``floor(a / d)`` positions, and the first ``d`` of them are kept. This
