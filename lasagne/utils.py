@@ -53,6 +53,16 @@ def floatX(arr):
     return np.asarray(arr, dtype=theano.config.floatX)
 
 
+def _like(value, x):
+    """A number `value` as a constant of the dtype of `x` if that is a
+    float dtype, so that it does not upcast `x` (a Python float becomes a
+    float64 constant under floatX=float64); any other value as it is."""
+    dtype = str(getattr(x, 'dtype', ''))
+    if isinstance(value, numbers.Real) and dtype in T.float_dtypes:
+        return T.constant(value, dtype=dtype)
+    return value
+
+
 def shared_empty(dim=2, dtype=None):
     """Create a Theano shared variable with `dim` dimensions of length one
     and zero content, as a placeholder to be filled with ``set_value``.
