@@ -2,6 +2,7 @@ import os
 import re
 
 from setuptools import find_packages, setup
+from setuptools.command.build_py import build_py
 
 here = os.path.abspath(os.path.dirname(__file__))
 
@@ -25,6 +26,25 @@ install_requires = [
     # OpenBLAS (later SciPy wheels rename the symbols).
     'scipy<1.13',
 ]
+
+# The startup hook (_lasagne_hook.py): a .pth file at the root of the wheel,
+# which pip installs into site-packages and removes again on uninstall.
+# Editable installs do not carry it.
+HOOK_PTH = '_lasagne_hook.pth'
+HOOK_LINE = 'import _lasagne_hook; _lasagne_hook.install()\n'
+
+
+class build_py_with_hook(build_py):
+    def run(self):
+        super().run()
+        self.mkpath(self.build_lib)
+        with open(os.path.join(self.build_lib, HOOK_PTH), 'w') as f:
+            f.write(HOOK_LINE)
+
+    def get_outputs(self, *args, **kwargs):
+        return super().get_outputs(*args, **kwargs) + [
+            os.path.join(self.build_lib, HOOK_PTH)]
+
 
 extras_require = {
     'test': ['pytest', 'pytest-cov', 'flake8'],
@@ -51,6 +71,8 @@ setup(
     keywords='',
     license='MIT',
     packages=find_packages(exclude=['*.tests', '*.tests.*']),
+    py_modules=['_lasagne_hook'],
+    cmdclass={'build_py': build_py_with_hook},
     include_package_data=False,
     zip_safe=False,
     # Theano 1.0.5 imports distutils, which Python 3.12 removed.
