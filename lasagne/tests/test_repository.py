@@ -119,3 +119,53 @@ def test_python_blocks_are_found(tmp_path):
         ".. code-block:: pycon\n\n   >>> 1 + 1\n   2\n\n"
         ".. literalinclude:: ../examples/mnist.py\n")
     assert python_blocks(str(page)) == ['x = 1', 'import lasagne']
+
+
+def public_definitions():
+    """(module, name) for every public class and function that a module of
+    lasagne defines, GPU modules included."""
+    import importlib
+    import inspect
+    import pkgutil
+    from lasagne.tests.layers.gpu_simulation import import_fresh, \
+        simulated_gpu
+    found = []
+
+    def collect(module):
+        for name in getattr(module, '__all__', []):
+            obj = getattr(module, name)
+            # aliases (e.g. Deconv2DLayer) are documented where defined
+            if (inspect.isclass(obj) or inspect.isfunction(obj)) and \
+                    obj.__module__ == module.__name__ and \
+                    obj.__name__ == name:
+                found.append((module, name))
+
+    for info in pkgutil.walk_packages(lasagne.__path__, 'lasagne.'):
+        if '.tests' in info.name or info.name.endswith('cuda_convnet'):
+            continue
+        if info.name in ('lasagne.layers.dnn', 'lasagne.layers.corrmm'):
+            with import_fresh(info.name, simulated_gpu()) as module:
+                collect(module)
+        else:
+            collect(importlib.import_module(info.name))
+    return found
+
+
+def test_docstrings_are_written_out():
+    # Each public docstring is the one written at its definition, not
+    # assembled from templates, so that the source shows what users read.
+    import inspect
+    definitions = public_definitions()
+    assert len(definitions) > 100
+    trees = {}
+    for module, name in definitions:
+        if module not in trees:
+            trees[module] = {
+                node.name: node
+                for node in ast.parse(inspect.getsource(module)).body
+                if isinstance(node, (ast.ClassDef, ast.FunctionDef))}
+        written = ast.get_docstring(trees[module][name])
+        obj = getattr(module, name)
+        assert written is not None, (module.__name__, name)
+        assert inspect.cleandoc(obj.__doc__) == written, (module.__name__,
+                                                          name)
