@@ -299,70 +299,67 @@ class LocalResponseNormalization2DLayer(Layer):
 
 class BatchNormLayer(Layer):
     """Batch normalization [1]_: normalizes its input with the mean and
-    standard deviation over the batch (while training) or with running
-    averages of them (for inference), then scales and shifts it:
+    variance over the batch (while training) or with running averages of
+    them (for inference), then scales and shifts it:
 
     .. math::
         y = \\frac{x - \\mu}{\\sqrt{\\sigma^2 + \\epsilon}} \\gamma + \\beta
 
     :math:`\\mu` and :math:`\\sigma^2` are computed over the axes given by
     `axes`, and :math:`\\gamma`, :math:`\\beta` have one entry for every
-    position along the remaining axes. The computation is Theano's:
-    ``T.nnet.bn.batch_normalization_train`` while training and
-    ``T.nnet.bn.batch_normalization_test`` with the stored averages, so
-    Theano's optimizer uses cuDNN on a GPU where it can (see Notes).
+    position along the remaining axes. The layer builds on Theano's
+    ``T.nnet.bn`` operations, which Theano runs with cuDNN on a GPU where it
+    can; :ref:`the module's documentation <batch-norm-details>` says when,
+    and covers accuracy, `epsilon`, dtypes and DebugMode.
 
     Parameters
     ----------
     incoming : a :class:`Layer` instance or a tuple
         The layer feeding into this layer, or the expected input shape.
     axes : 'auto', int or tuple of int
-        The axes to normalize over. ``'auto'`` (the default) normalizes
-        over all axes except the second: over the batch for dense layers,
-        over the batch and all spatial positions (one mean per channel) for
-        convolutional layers. Negative axes count from the end. Every axis
-        not normalized over must have a known size.
+        The axes to normalize over; negative axes count from the end.
+        ``'auto'`` (the default) is all but the second: the batch for dense
+        layers, the batch and all spatial positions (one mean per channel)
+        for convolutional layers. The other axes need a known size.
     epsilon : float or scalar Theano expression
-        Added to the variance before taking the square root, for numerical
-        stability. A number must be finite and >= 0.
+        Added to the variance for numerical stability; a number must be
+        finite and >= 0.
     alpha : float or scalar Theano expression
         The weight of the current batch in the running averages:
         ``mean = (1 - alpha) * mean + alpha * batch_mean`` and likewise for
-        ``inv_std``. A number must be in [0, 1]. A shared variable may be
+        ``inv_std``. A number must be in [0, 1]; a shared variable may be
         passed to anneal it.
     beta : Theano shared variable, expression, numpy array, callable or None
-        The shift :math:`\\beta`; None for no shift. See
-        :func:`lasagne.utils.create_param`.
+        The shift :math:`\\beta`, tagged ``trainable``; None for no shift.
+        See :func:`lasagne.utils.create_param`.
     gamma : Theano shared variable, expression, numpy array, callable or None
-        The scale :math:`\\gamma`; None for no scaling.
+        The scale :math:`\\gamma`, tagged ``trainable`` and
+        ``regularizable``; None for no scaling.
     mean : Theano shared variable, expression, numpy array or callable
-        The running average of the mean, used for inference.
+        The running average of the mean, used for inference; tagged
+        ``batch_norm_stat`` (neither trainable nor regularizable).
     inv_std : Theano shared variable, expression, numpy array or callable
         The running average of the inverse standard deviation
-        :math:`1 / \\sqrt{\\sigma^2 + \\epsilon}`, used for inference.
+        :math:`1 / \\sqrt{\\sigma^2 + \\epsilon}`, used for inference;
+        tagged ``batch_norm_stat``.
     **kwargs
         Passed to :class:`Layer` (e.g. `name`).
 
     Raises
     ------
     ValueError
-        For bad `axes` (empty, out of range, repeated, or leaving an axis of
-        unknown size), an `epsilon` below 0 or an `alpha` outside [0, 1]
-        (infinity and NaN included); from :meth:`get_output_for`, for an
-        input expression with another number of dimensions than the input
-        shape.
+        For bad `axes`, an `epsilon` below 0 or an `alpha` outside [0, 1];
+        from :meth:`get_output_for`, for an input of another number of
+        dimensions than the input shape.
     TypeError
         For an `epsilon` or `alpha` that is neither a real number nor a
         scalar Theano expression (e.g. None or a bool).
 
     Notes
     -----
-    The parameters are, in this order, `beta` (tagged ``trainable``),
-    `gamma` (``trainable``, ``regularizable``), `mean` and `inv_std`
-    (tagged ``batch_norm_stat``, neither trainable nor regularizable). Their
-    shape is the input shape without the normalized axes.
-
-    :meth:`get_output_for` takes three switches:
+    The parameters, in this order `beta`, `gamma`, `mean`, `inv_std`, have
+    the input shape without the normalized axes. :meth:`get_output_for`
+    takes three switches, usually given to :func:`get_output`:
 
     * ``deterministic=False`` (default): normalize with the batch
       statistics and update the running averages.
@@ -373,53 +370,8 @@ class BatchNormLayer(Layer):
       ``deterministic`` and ``not deterministic``), e.g. to normalize with
       the averages while still updating them.
 
-    The running averages are updated by any ``theano.function`` compiled
-    from an output that updates them, with no extra step: the layer puts
-    memory-aliased copies of `mean` and `inv_std` into the output's graph
-    whose ``default_update`` is the new average. The update is cast to each
-    statistic's own dtype. `mean` and `inv_std` must be shared variables
-    for this.
-
-    cuDNN computes the normalization when Theano runs on a GPU with cuDNN,
-    `axes` is ``(0,)`` or all but the second (the default), and `epsilon` is
-    a number Theano accepts (see below). Otherwise Theano's CPU expansion,
-    or the layer's own formula, computes the same thing.
-
-    Theano's ops refuse an `epsilon` below 1e-5 after converting it to
-    ``floatX``; under ``floatX=float32`` that includes 1e-5 itself. For such
-    an epsilon, and for an epsilon given as a Theano expression, the layer
-    computes the same formula itself, with the same results:
-    ``(x - mean) * (gamma * inv_std) + beta``, where ``inv_std = 1 /
-    sqrt(var + epsilon)`` uses the biased variance. Epsilon is never
-    changed.
-
-    For inference through ``batch_normalization_test``, the variance is
-    derived from the stored average as ``1 / inv_std**2 - epsilon``, to
-    which Theano's op adds `epsilon` back. While ``inv_std <= 1 /
-    sqrt(epsilon)``, which holds for every average the layer computed
-    itself, the output's error is about one unit in the last place of its
-    largest magnitude, as with the formula of earlier Lasagne versions,
-    ``(x - mean) * (gamma * inv_std) + beta`` (measured on the CPU against
-    an exact computation of that formula: at most 1.6e-7 of the largest
-    magnitude in float32 and 2.7e-16 in float64, 1.4 and 1.2 machine
-    epsilons). Statistics set by hand, or imported from a model trained
-    with a smaller epsilon, can exceed that bound; then the subtraction and
-    the addition of `epsilon` cancel, and the error grows with ``inv_std**2
-    * epsilon``: with ``epsilon=1e-4`` in float32, measured up to about
-    2e-6 of the largest magnitude (15 machine epsilons) for `inv_std`
-    between 100 and 1000, and 2e-4 between 1000 and 10000. Constructing the
-    layer with the epsilon the statistics were computed with avoids this.
-
-    float16 input is normalized with statistics computed in float32, as the
-    squared deviations overflow float16 beyond about 256; the output is
-    float16 again.
-
-    In float32, Theano's DebugMode may report a ``BadOptimization`` for the
-    expansion of Theano's batch normalization ops, whose reference
-    implementation and expanded graph differ by more than its float32
-    tolerance where rounding errors are amplified: for gradients of inputs
-    with a small spread (a standard deviation of 0.01 around a mean of 1),
-    for forward graphs of a still smaller one. float64 graphs pass.
+    A ``theano.function`` compiled from an output that updates the averages
+    applies the update by itself (`mean` and `inv_std` must be shared).
 
     See Also
     --------
