@@ -25,6 +25,9 @@ install_requires = [
     # names; Lasagne links Theano against it when the machine has no system
     # OpenBLAS (later SciPy wheels rename the symbols).
     'scipy<1.13',
+    # Theano 1.0.5 imports pkg_resources (for its GPU modules, which
+    # theano.scan loads too); setuptools 82 removed it.
+    'setuptools<82',
 ]
 
 # The startup hook (_lasagne_hook.py): a .pth file at the root of the wheel,
