@@ -3,6 +3,7 @@ Normalization layers: local response normalization across channels, batch
 normalization (built on Theano's ``T.nnet.bn`` operations) and
 standardization of each example (for instance and layer normalization).
 """
+import itertools
 import math
 import numbers
 
@@ -15,7 +16,9 @@ from theano.tensor.nnet import bn
 from .. import init
 from .. import nonlinearities
 from ..utils import int_types
-from .base import Layer, _describe
+from .base import Layer, _describe, _is_int
+from .helper import _check_layer_keys, get_all_layers, get_output
+from .input import InputLayer
 from . import special
 
 
@@ -23,6 +26,7 @@ __all__ = [
     "LocalResponseNormalization2DLayer",
     "BatchNormLayer",
     "batch_norm",
+    "recompute_batch_norm_statistics",
     "StandardizationLayer",
     "instance_norm",
     "layer_norm",
@@ -552,6 +556,275 @@ def batch_norm(layer, **kwargs):
     """
     return _normalize_layer(layer, '_bn', BatchNormLayer, kwargs,
                             'batch_norm()')
+
+
+def recompute_batch_norm_statistics(layer, data, num_batches=None,
+                                    callback=None, **kwargs):
+    """Set the statistics of every :class:`BatchNormLayer` of a network to
+    population statistics of its input over a dataset ("precise batch
+    normalization" [1]_), in place of the running averages.
+
+    The running averages lag behind while the weights change, and they are
+    stale after anything that changes the weights without training steps
+    (averaging weights, fine-tuning some layers, loading weights from
+    elsewhere). This function computes each layer's statistics afresh with
+    the current weights.
+
+    Parameters
+    ----------
+    layer : Layer or list of Layer
+        The output layer(s) of the network. Every :class:`BatchNormLayer`
+        they depend on gets new statistics.
+    data : iterable
+        The batches, consumed once: each a numpy array for a network with
+        one input layer, or a dict mapping input layers to arrays (at least
+        those the batch normalization layers depend on). Batch sizes may
+        differ, e.g. a smaller last batch.
+    num_batches : int or None
+        Use at most this many batches (a positive int); None for all. An
+        iterable that ends first simply ends.
+    callback : callable or None
+        Called as ``callback(batch_index)`` after each batch, with the
+        batch's index counting from 0, e.g. to show progress.
+    **kwargs
+        Passed to :func:`get_output`, and there to every layer. By default
+        the network computes in training mode, as the running averages see
+        it: ``deterministic=False`` (noise layers such as dropout are
+        active) and ``batch_norm_use_averages=False`` (each batch
+        normalization layer normalizes with its batch's statistics).
+        ``deterministic=True`` switches off noise layers only. Batch
+        normalization layers never update their running averages here:
+        ``batch_norm_update_averages`` is always False.
+
+    Returns
+    -------
+    dict
+        Maps each :class:`BatchNormLayer` of the network to its new
+        ``(mean, inv_std)`` arrays, in the dtypes of its statistics.
+
+    Raises
+    ------
+    ValueError
+        If the network has no :class:`BatchNormLayer`; if such a layer has
+        a `mean` or `inv_std` that is not a shared variable, no input layer,
+        or an `epsilon` expression of inputs other than shared variables;
+        if `data` yields no batch; if a batch does not fit the input layers
+        (a single array for a network with several of them, a dict without
+        one the statistics depend on or with a layer that is not one of
+        them, an array whose shape does not fit its input layer); for a
+        `num_batches` that is not a positive int, or for
+        ``batch_norm_update_averages=True``.
+    TypeError
+        If `data` is not iterable or is a dict (a single batch), if
+        `callback` is not callable, or if a dict of inputs has a key that is
+        not a layer.
+
+    Notes
+    -----
+    For every batch, one compiled function computes, in the graph, the
+    per-channel mean and biased variance of each batch normalization
+    layer's input over the layer's `axes`, as ``T.mean`` and ``T.var`` do
+    (the variance from deviations from the batch mean, which keeps its
+    precision on inputs with a large mean). It returns only these
+    statistics, never activations, so memory does not grow with the
+    network's depth. Over the batches, with :math:`n_b` the number of
+    values a batch contributes to a statistic (its batch size, times the
+    positions along the layer's other normalized axes, e.g. the spatial
+    positions of a convolutional layer):
+
+    .. math::
+        \\mu = \\frac{\\sum_b n_b \\mu_b}{\\sum_b n_b}, \\quad
+        \\sigma^2 = \\frac{\\sum_b n_b \\sigma_b^2}{\\sum_b n_b}, \\quad
+        \\mathrm{inv\\_std} = \\frac{1}{\\sqrt{\\sigma^2 + \\epsilon}}
+
+    with the layer's own `epsilon`. The mean is the mean of all values; the
+    variance is the average variance within a batch, not the variance over
+    the whole dataset: training normalizes with each batch's own
+    statistics, and this is what inference should reproduce [1]_. The sums
+    are accumulated in float64 and the results cast to each statistic's
+    dtype.
+
+    The statistics are assigned after the last batch, so a call that fails
+    changes none of them. Nothing else changes: no other parameter, no
+    setting of the layers, nor the running-average updates that training
+    functions make afterwards. Noise layers draw new random numbers for
+    each batch, as in training.
+
+    References
+    ----------
+    .. [1] Wu, Y. and Johnson, J. (2021): Rethinking "Batch" in BatchNorm.
+       http://arxiv.org/abs/2105.07576.
+
+    See Also
+    --------
+    BatchNormLayer : the layer whose statistics are set.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lasagne.layers import InputLayer, DenseLayer, batch_norm
+    >>> from lasagne.layers import recompute_batch_norm_statistics
+    >>> from lasagne.utils import floatX
+    >>> l_in = InputLayer((None, 4))
+    >>> l_out = batch_norm(DenseLayer(l_in, num_units=3))
+    >>> rng = np.random.RandomState(0)
+    >>> batches = (floatX(rng.randn(10, 4)) for _ in range(5))
+    >>> stats = recompute_batch_norm_statistics(l_out, batches)
+    >>> l_bn = l_out.input_layer
+    >>> mean, inv_std = stats[l_bn]
+    >>> mean.shape, inv_std.shape
+    ((3,), (3,))
+    >>> np.array_equal(l_bn.mean.get_value(), mean)
+    True
+    """
+    caller = 'recompute_batch_norm_statistics()'
+    all_layers = get_all_layers(layer)
+    bn_layers = [lay for lay in all_layers
+                 if isinstance(lay, BatchNormLayer)]
+    if not bn_layers:
+        raise ValueError("%s: the network has no BatchNormLayer whose "
+                         "statistics could be computed" % caller)
+    epsilons = [_population_epsilon(bn_layer, caller)
+                for bn_layer in bn_layers]
+    if isinstance(data, dict):
+        raise TypeError("%s: data must be an iterable of batches, got a "
+                        "dict (a single batch? pass [batch])" % caller)
+    try:
+        batches = iter(data)
+    except TypeError:
+        raise TypeError("%s: data must be an iterable of batches (e.g. a "
+                        "list or a generator), got %r" % (caller, data))
+    if num_batches is not None:
+        if not _is_int(num_batches) or num_batches < 1:
+            raise ValueError("%s: num_batches must be a positive int or "
+                             "None, got %r" % (caller, num_batches))
+        batches = itertools.islice(batches, num_batches)
+    if callback is not None and not callable(callback):
+        raise TypeError("%s: callback must be callable or None, got %r"
+                        % (caller, callback))
+    if kwargs.get('batch_norm_update_averages'):
+        raise ValueError("%s: batch_norm_update_averages must be False: the "
+                         "running averages are replaced, not updated"
+                         % caller)
+
+    options = dict(deterministic=False, batch_norm_use_averages=False)
+    options.update(kwargs, batch_norm_update_averages=False)
+    incoming = [bn_layer.input_layer for bn_layer in bn_layers]
+    # The batch normalization layers' own outputs are asked for as well, so
+    # that get_output sees them accept the batch_norm_* keywords; they are
+    # not outputs of the compiled function.
+    inputs = get_output(incoming + bn_layers, **options)[:len(bn_layers)]
+    outputs = []
+    for bn_layer, x, epsilon in zip(bn_layers, inputs, epsilons):
+        x = _working_input(x)
+        count = 1
+        for axis in bn_layer.axes:
+            count = count * x.shape[axis]
+        outputs += [x.mean(bn_layer.axes), x.var(bn_layer.axes), count,
+                    epsilon]
+    network_inputs = [lay for lay in all_layers
+                      if isinstance(lay, InputLayer)]
+    needed = [lay for lay in get_all_layers(incoming)
+              if isinstance(lay, InputLayer)]
+    fn = theano.function([lay.input_var for lay in needed], outputs,
+                         on_unused_input='ignore')
+
+    # per layer: the number of values, and the sums of the batch means and
+    # variances weighted with it
+    totals = [[0, 0., 0.] for _ in bn_layers]
+    results = None
+    for index, batch in enumerate(batches):
+        results = fn(*_batch_arrays(batch, index, network_inputs, needed,
+                                    caller))
+        for number, total in enumerate(totals):
+            mean, var, count, _ = results[4 * number:4 * number + 4]
+            total[0] += int(count)
+            total[1] += count * np.asarray(mean, np.float64)
+            total[2] += count * np.asarray(var, np.float64)
+        if callback is not None:
+            callback(index)
+    if results is None:
+        raise ValueError("%s: data yielded no batch" % caller)
+
+    statistics = {}
+    for bn_layer, (count, mean_sum, var_sum), epsilon in zip(
+            bn_layers, totals, results[3::4]):
+        inv_std = 1 / np.sqrt(var_sum / count + epsilon)
+        statistics[bn_layer] = ((mean_sum / count).astype(bn_layer.mean.dtype),
+                                inv_std.astype(bn_layer.inv_std.dtype))
+    for bn_layer, (mean, inv_std) in statistics.items():
+        bn_layer.mean.set_value(mean)
+        bn_layer.inv_std.set_value(inv_std)
+    return statistics
+
+
+def _population_epsilon(layer, caller):
+    """A float64 expression of the epsilon of `layer`, a batch normalization
+    layer whose statistics are to be computed, after checking that they are
+    shared variables, that the layer has an input layer and that the
+    expression can be evaluated (depends on no input but shared variables
+    and constants); a ValueError naming `caller` and the layer otherwise."""
+    for stat in ('mean', 'inv_std'):
+        if not isinstance(getattr(layer, stat),
+                          theano.compile.SharedVariable):
+            raise ValueError("%s: the %s of %s is a Theano expression, not a "
+                             "shared variable, so it cannot be set"
+                             % (caller, stat, _describe(layer)))
+    if layer.input_layer is None:
+        raise ValueError("%s: %s was built from a shape, not on a layer, so "
+                         "no data reaches it" % (caller, _describe(layer)))
+    epsilon = layer.epsilon
+    if not isinstance(epsilon, theano.gof.Variable):
+        return T.constant(np.float64(epsilon))
+    free = [v for v in theano.gof.graph.inputs([epsilon])
+            if not isinstance(v, (theano.compile.SharedVariable,
+                                  theano.gof.Constant))]
+    if free:
+        raise ValueError("%s: the epsilon of %s depends on the input(s) %s, "
+                         "which have no value here; use a number or a "
+                         "shared variable" % (caller, _describe(layer),
+                                              ", ".join(map(str, free))))
+    return T.cast(epsilon, 'float64')
+
+
+def _batch_arrays(batch, index, network_inputs, needed, caller):
+    """The arrays batch number `index` gives the input layers in `needed`,
+    in their order, after checking that it fits them: one array for a
+    network with one input layer, else a dict from input layers of the
+    network (every needed one included) to arrays, each of as many
+    dimensions as its input layer's shape, of the same sizes where that
+    gives one, and positive sizes."""
+    if isinstance(batch, dict):
+        _check_layer_keys(batch, caller)
+        for key in batch:
+            if key not in network_inputs:
+                raise ValueError("%s: batch %d maps %r, which is not an "
+                                 "input layer of the network"
+                                 % (caller, index, key))
+        missing = [lay for lay in needed if lay not in batch]
+        if missing:
+            raise ValueError("%s: batch %d has no array for %s"
+                             % (caller, index, ", ".join(
+                                 _describe(lay) for lay in missing)))
+        arrays = [batch[lay] for lay in needed]
+    elif len(network_inputs) > 1:
+        raise ValueError("%s: batch %d is a single array, for a network with "
+                         "%d input layers; yield dicts mapping each input "
+                         "layer to its array"
+                         % (caller, index, len(network_inputs)))
+    else:
+        arrays = [batch]
+    for lay, array in zip(needed, arrays):
+        shape = np.shape(array)
+        if len(shape) != len(lay.shape) or any(
+                size < 1 or (want is not None and size != want)
+                for size, want in zip(shape, lay.shape)):
+            raise ValueError("%s: batch %d gives %s an array of shape %r, "
+                             "which does not fit its shape %r (None: any "
+                             "positive size)"
+                             % (caller, index, _describe(lay), shape,
+                                lay.shape))
+    return arrays
 
 
 class StandardizationLayer(Layer):
