@@ -41,6 +41,11 @@ def mnist():
 
 
 @pytest.fixture(scope='module')
+def recurrent():
+    return load_example('recurrent')
+
+
+@pytest.fixture(scope='module')
 def progress():
     return load_example('progress')
 
@@ -281,6 +286,39 @@ class _Response(object):
 
     def __exit__(self, *args):
         return False
+
+
+def test_recurrent_learns(recurrent, capsys):
+    costs = recurrent.main(['--epochs', '4', '--num-train', '400',
+                            '--num-val', '100', '--min-length', '4',
+                            '--max-length', '8', '--num-units', '8',
+                            '--batch-size', '20', '--learning-rate', '0.02'])
+    out = capsys.readouterr().out
+    assert_compiled_first(out)
+    lines = epoch_lines(out)
+    assert len(lines) == len(costs) == 4
+    for line, cost in zip(lines, costs):
+        assert "validation cost %.4f" % cost in line
+    assert costs[-1] < costs[0]
+
+
+def test_adding_problem(recurrent):
+    x, mask, target = recurrent.adding_problem(
+        500, 3, 9, np.random.RandomState(0))
+    assert x.shape == (500, 9, 2) and mask.shape == (500, 9)
+    lengths = mask.sum(axis=1)
+    assert set(lengths) == set(range(3, 10))
+    # the mask covers a prefix, and the padding is zero
+    np.testing.assert_array_equal(mask, np.arange(9) < lengths[:, None])
+    assert not x[mask == 0].any()
+    # two markers, one in each half of the sequence's own length
+    marked = [np.flatnonzero(row) for row in x[..., 1]]
+    assert all(len(steps) == 2 for steps in marked)
+    assert all(a < length // 2 <= b < length
+               for (a, b), length in zip(marked, lengths))
+    np.testing.assert_allclose(
+        target, [x[i, steps, 0].sum() for i, steps in enumerate(marked)],
+        rtol=1e-6)
 
 
 class FakeClock(object):
