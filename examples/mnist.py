@@ -255,18 +255,19 @@ def load_params(network, path):
 
 
 def plot_curves(history, path, title):
-    """Save the training and validation curves in `history` (a dict of
-    lists, one value per epoch) as a picture of 800x300 pixels."""
+    """Save the training and validation curves in `history`, a (training
+    loss, training accuracy, validation loss, validation accuracy) tuple
+    per epoch, as a picture of 800x300 pixels."""
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
     figure = Figure(figsize=(8, 3), dpi=100)
     loss, accuracy = figure.subplots(1, 2)
-    epochs = np.arange(1, len(history['train_loss']) + 1)
-    for split in ('train', 'val'):
-        label = 'training' if split == 'train' else 'validation'
-        loss.plot(epochs, history[split + '_loss'], 'o-', ms=3, label=label)
-        accuracy.plot(epochs, 100 * np.array(history[split + '_acc']), 'o-',
-                      ms=3, label=label)
+    curves = np.array(history)
+    epochs = np.arange(1, len(curves) + 1)
+    for label, column in (('training', 0), ('validation', 2)):
+        loss.plot(epochs, curves[:, column], 'o-', ms=3, label=label)
+        accuracy.plot(epochs, 100 * curves[:, column + 1], 'o-', ms=3,
+                      label=label)
     loss.set(xlabel='epoch', ylabel='cross-entropy', title='loss')
     accuracy.set(xlabel='epoch', ylabel='%', title='accuracy')
     for axes in (loss, accuracy):
@@ -379,20 +380,19 @@ def main(argv=None):
     # Evaluation: deterministic=True turns dropout off and makes batch
     # normalization use its running averages, so that the output for an
     # image does not depend on the other images of its batch.
-    test_prediction = get_output(network, deterministic=True)
-    test_loss = lasagne.objectives.categorical_crossentropy(test_prediction,
+    eval_prediction = get_output(network, deterministic=True)
+    eval_loss = lasagne.objectives.categorical_crossentropy(eval_prediction,
                                                             y).mean()
-    test_accuracy = lasagne.objectives.categorical_accuracy(test_prediction,
+    eval_accuracy = lasagne.objectives.categorical_accuracy(eval_prediction,
                                                             y).mean()
 
     # -- tutorial: compiling
     with compiling("the training and validation functions"):
         train_fn = theano.function([x, y], [loss, accuracy], updates=updates)
-        eval_fn = theano.function([x, y], [test_loss, test_accuracy])
+        eval_fn = theano.function([x, y], [eval_loss, eval_accuracy])
 
     # -- tutorial: the training loop
-    history = {key: [] for key in
-               ('train_loss', 'train_acc', 'val_loss', 'val_acc')}
+    history = []
     rng = np.random.RandomState(args.seed)
     num_batches = -(-len(train[1]) // args.batch_size)
     for epoch in range(args.epochs):
@@ -404,10 +404,7 @@ def main(argv=None):
             totals += np.array(train_fn(x_batch, y_batch)) * len(y_batch)
         train_loss, train_acc = totals / len(train[1])
         val_loss, val_acc = evaluate(eval_fn, *val, args.batch_size)
-        for key, value in (('train_loss', train_loss),
-                           ('train_acc', train_acc), ('val_loss', val_loss),
-                           ('val_acc', val_acc)):
-            history[key].append(value)
+        history.append((train_loss, train_acc, val_loss, val_acc))
         print("Epoch %d of %d took %.2fs: training loss %.4f, validation "
               "loss %.4f, validation accuracy %.2f %%"
               % (epoch + 1, args.epochs, time.time() - start, train_loss,

@@ -294,11 +294,15 @@ def test_recurrent_learns(recurrent, capsys):
                             '--max-length', '8', '--num-units', '8',
                             '--batch-size', '20', '--learning-rate', '0.02'])
     out = capsys.readouterr().out
+    baseline = float(re.search(r'Predicting the mean costs (\d\.\d{4}) on '
+                               r'the validation set\.', out).group(1))
+    assert 0.1 < baseline < 0.25  # the variance of the sum, 1/6
     assert_compiled_first(out)
     lines = epoch_lines(out)
     assert len(lines) == len(costs) == 4
     for line, cost in zip(lines, costs):
-        assert "validation cost %.4f" % cost in line
+        assert re.search(r"validation cost %.4f \((\d+\.\d)x below the "
+                         r"mean's\)$" % cost, line)
     assert costs[-1] < costs[0]
 
 
@@ -319,6 +323,28 @@ def test_adding_problem(recurrent):
     np.testing.assert_allclose(
         target, [x[i, steps, 0].sum() for i, steps in enumerate(marked)],
         rtol=1e-6)
+
+
+def test_recurrent_network(recurrent):
+    network, l_in, l_mask = recurrent.build_network(7, grad_clipping=5.)
+    gru = network.input_layer
+    assert isinstance(gru, lasagne.layers.GRULayer)
+    assert gru.input_layers == [l_in, l_mask] and gru.grad_clipping == 5.
+    assert gru.only_return_final and network.num_units == 1
+    assert lasagne.layers.get_output_shape(network, {l_in: (3, 11, 2),
+                                                     l_mask: (3, 11)}) == \
+        (3, 1)
+
+
+@pytest.mark.parametrize('argv, message', [
+    (['--min-length', '1'], "need 2 <= --min-length <= --max-length"),
+    (['--min-length', '9', '--max-length', '5'], "need 2 <= --min-length"),
+    (['--num-units', '0'], "--num-units must be >= 1"),
+])
+def test_recurrent_bad_arguments(recurrent, argv, message, capsys):
+    with pytest.raises(SystemExit):
+        recurrent.parse_args(argv)
+    assert message in capsys.readouterr().err
 
 
 class FakeClock(object):
