@@ -20,13 +20,15 @@ DELAY = 2.
 
 
 @contextlib.contextmanager
-def compiling(what):
-    """Announce a compilation, which may otherwise look like a hang, and
-    report how long it took."""
+def compiling(what, first_run='about a minute'):
+    """Announce a compilation, which may otherwise look like a hang, with
+    how long it takes on a `first_run` (on two cores), and report how long
+    it took."""
     # Theano compiles C code for every new operation and keeps it in its
-    # cache (~/.theano): later runs only link the cached modules.
-    print("Compiling %s (about a minute on a first run, seconds once "
-          "Theano's cache is warm)..." % what, flush=True)
+    # cache (~/.theano): later runs only optimize the graph and load the
+    # cached modules.
+    print("Compiling %s (%s on a first run, seconds once Theano's cache is "
+          "warm)..." % (what, first_run), flush=True)
     start = time.time()
     yield
     print("Compiled in %.1f s." % (time.time() - start), flush=True)

@@ -134,7 +134,9 @@ def main(argv=None):
     updates = lasagne.updates.adam(cost, params,
                                    learning_rate=args.learning_rate)
     inputs = [l_in.input_var, l_mask.input_var, target]
-    with compiling("the training and validation functions"):
+    # the gradient through the recurrence makes a large graph
+    with compiling("the training and validation functions",
+                   first_run="a minute or two"):
         train_fn = theano.function(inputs, cost, updates=updates)
         val_fn = theano.function(inputs, cost)
 
