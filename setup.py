@@ -52,7 +52,9 @@ class build_py_with_hook(build_py):
 extras_require = {
     'test': ['pytest', 'pytest-cov', 'flake8'],
     'docs': ['sphinx', 'numpydoc', 'sphinx_rtd_theme'],
-    'examples': ['scikit-learn'],
+    # The examples' data set without a download, their progress bars (they
+    # fall back to plain text without tqdm) and --plot.
+    'examples': ['scikit-learn', 'tqdm>=4.56', 'matplotlib'],
 }
 
 setup(
