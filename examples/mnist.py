@@ -37,6 +37,7 @@ import theano.tensor as T
 from lasagne.layers import (Conv2DLayer, DenseLayer, DropoutLayer, InputLayer,
                             MaxPool2DLayer, batch_norm, get_all_layers,
                             get_all_param_values, get_all_params, get_output,
+                            recompute_batch_norm_statistics,
                             set_all_param_values)
 from lasagne.nonlinearities import rectify, softmax
 
@@ -411,6 +412,15 @@ def main(argv=None):
                  val_loss, 100 * val_acc), flush=True)
 
     # -- tutorial: testing
+    if args.epochs:
+        # The running averages of batch normalization trail the weights of
+        # the last epochs; recompute them once with the final weights.
+        start = time.time()
+        recompute_batch_norm_statistics(
+            network, (x_batch for x_batch, _ in
+                      batches(*train, args.batch_size)))
+        print("Recomputed the batch normalization statistics over the "
+              "training set in %.1f s." % (time.time() - start))
     if args.save:
         save_params(network, args.save)
         print("Saved the parameters to %s." % args.save)

@@ -106,6 +106,11 @@ def test_mnist_models(mnist, model, tmp_path, capsys):
     assert re.match(r'Epoch 1 of 1 took \d+\.\d\ds: training loss '
                     r'\d\.\d{4}, validation loss \d\.\d{4}, validation '
                     r'accuracy \d+\.\d\d %$', epoch_lines(out)[0])
+    # The batch normalization statistics are recomputed once, between the
+    # last epoch and the test.
+    order = [line.split(' ')[0] for line in out.splitlines()
+             if line.startswith(('Epoch', 'Recomputed', 'Final test'))]
+    assert order == ['Epoch', 'Recomputed', 'Final']
     assert "Final test accuracy: %.2f %%" % (100 * accuracy) in out
     assert 0 <= accuracy <= 1
     pyplot = pytest.importorskip('matplotlib.pyplot')
@@ -184,7 +189,8 @@ def test_mnist_learns_and_reloads(mnist, tmp_path, capsys):
     # tested again without training, the saved network scores the same
     assert mnist.main(['custom_mlp:2,32,0.2,0.2', '0', '--load', saved] +
                       options) == accuracy
-    assert epoch_lines(capsys.readouterr().out) == []
+    out = capsys.readouterr().out
+    assert epoch_lines(out) == [] and 'Recomputed' not in out
 
 
 def test_reads_mnist_files(mnist, tmp_path, capsys):
