@@ -2,7 +2,12 @@
 Makes Theano 1.0.5 usable on today's Python and NumPy without hand
 configuration. ``lasagne/__init__.py`` calls :func:`prepare` before Theano is
 imported, :func:`restore` and :func:`finish` right after; nothing else in the
-package changes Theano's configuration.
+package changes Theano's configuration. Steps 1 and 2 below must come before
+Theano's import: :func:`before_theano_import` holds them, so that the startup
+hook installed with the package (``_lasagne_hook.py`` and its ``.pth`` file
+in site-packages) can run them when a script imports Theano before Lasagne.
+The hook loads this file by its location, without the ``lasagne`` package,
+so it must import nothing but the standard library at module level.
 
 What it does, each step only where it applies:
 
@@ -30,10 +35,14 @@ What it does, each step only where it applies:
    truncated gradients that it breaks.
 
 Setting the environment variable ``LASAGNE_NO_THEANO_SETUP`` to a non-empty
-value other than ``0`` turns all of this off. If Theano was imported before
-Lasagne, step 1 cannot take effect any more and is skipped (on NumPy >= 1.22
-Theano only imports at all if the user set ``blas.ldflags``); the other steps
-still apply.
+value other than ``0`` turns all of this off, the hook included. Steps 1 and
+2 run once, before Theano's import, whichever of Theano and Lasagne comes
+first. If Lasagne comes first, :func:`prepare` runs them, and the hook keeps
+the flag it finds set. If Theano comes first, the hook runs them, and
+:func:`prepare` finds Theano imported and leaves step 1 alone; so it does
+without the hook (an editable install), where step 1 then cannot apply (on
+NumPy >= 1.22 Theano only imports at all if the user set ``blas.ldflags``).
+Steps 3 and 4 apply at ``import lasagne`` in either order.
 """
 import ctypes
 import glob
@@ -46,7 +55,8 @@ import warnings
 ENV_SWITCH = 'LASAGNE_NO_THEANO_SETUP'
 SCAN_EXTENSION = 'theano.scan_module.scan_perform_ext'
 
-__all__ = ['TheanoSetupWarning', 'prepare', 'restore', 'finish']
+__all__ = ['TheanoSetupWarning', 'prepare', 'before_theano_import', 'restore',
+           'finish']
 
 
 class TheanoSetupWarning(UserWarning):
@@ -172,30 +182,48 @@ def _block_compiled_scan():
         sys.modules[SCAN_EXTENSION] = None
 
 
+def before_theano_import(environ=os.environ, stacklevel=3):
+    """Steps 1 and 2, right before Theano's own code runs: called by
+    :func:`prepare`, and by the startup hook when a script imports Theano
+    first. Returns the state to hand to :func:`restore` once Theano is
+    imported."""
+    if not enabled(environ):
+        return None
+    _block_compiled_scan()
+    # A blas.ldflags already in the flags is the user's, or the one that
+    # prepare() put there for the import the hook now sees: either way it
+    # stands, and no second search is made.
+    if user_blas_ldflags(environ) is not None:
+        return None
+    ldflags = find_blas()
+    if not ldflags:
+        warnings.warn(
+            "Lasagne found no BLAS library exporting sgemm_ and dgemm_ "
+            "(searched: a system OpenBLAS, an OpenBLAS bundled with SciPy "
+            "< 1.13), so Theano uses its slower NumPy-based BLAS, and "
+            "graphs with T.batched_dot (BatchedDot, used by "
+            "TransformerLayer and TPSTransformerLayer) fail to compile. "
+            "Install scipy<1.13 or a system OpenBLAS, or set the Theano "
+            "flag blas.ldflags.", TheanoSetupWarning, stacklevel=stacklevel)
+    saved = environ.get('THEANO_FLAGS')
+    flag = 'blas.ldflags="%s"' % ldflags
+    environ['THEANO_FLAGS'] = ','.join(f for f in (saved, flag) if f)
+    return {'THEANO_FLAGS': saved}
+
+
 def prepare(environ=os.environ):
-    """Adjust what Theano will read at import. Returns the state to hand to
+    """At ``import lasagne``, before its import of Theano: the NumPy check,
+    then :func:`before_theano_import`. Returns the state to hand to
     :func:`restore` once Theano is imported."""
     if not enabled(environ):
         return None
     check_numpy()
-    _block_compiled_scan()
     if 'theano' in sys.modules:
-        return None  # too late for flags; Theano has read them
-    saved = environ.get('THEANO_FLAGS')
-    if user_blas_ldflags(environ) is None:
-        ldflags = find_blas()
-        if not ldflags:
-            warnings.warn(
-                "Lasagne found no BLAS library exporting sgemm_ and dgemm_ "
-                "(searched: a system OpenBLAS, an OpenBLAS bundled with SciPy "
-                "< 1.13), so Theano uses its slower NumPy-based BLAS, and "
-                "graphs with T.batched_dot (BatchedDot, used by "
-                "TransformerLayer and TPSTransformerLayer) fail to compile. "
-                "Install scipy<1.13 or a system OpenBLAS, or set the Theano "
-                "flag blas.ldflags.", TheanoSetupWarning, stacklevel=3)
-        flag = 'blas.ldflags="%s"' % ldflags
-        environ['THEANO_FLAGS'] = ','.join(f for f in (saved, flag) if f)
-    return {'THEANO_FLAGS': saved}
+        # Theano has read its flags already, set up by the startup hook or
+        # not; only the scan extension is still looked up later.
+        _block_compiled_scan()
+        return None
+    return before_theano_import(environ, stacklevel=4)
 
 
 def restore(state, environ=os.environ):

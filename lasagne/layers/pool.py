@@ -8,7 +8,7 @@ from theano.tensor.signal.pool import pool_2d, pool_3d
 from ..utils import _UnsupportedError
 from .base import (Layer, _check_axis, _check_positive_int, _describe,
                    _is_int)
-from .conv import _check_spatial_dims, _int_tuple, _spatial_words
+from .conv import _check_spatial_dims, _int_tuple
 
 
 __all__ = [
@@ -131,63 +131,49 @@ class _PoolLayer(Layer):
                     mode=self.mode)
 
 
-_POOL_DOC = """{n}-D pooling layer.
+class Pool1DLayer(_PoolLayer):
+    """1-D pooling layer.
 
-    Pools each channel over windows of the {axes} of the input,
-    of shape ``(batch_size, num_channels, {spatial})``.{max_note}
+    Each output element summarizes a window of the input (its maximum, mean or
+    sum), for inputs of shape ``(batch_size, num_channels, input_length)``;
+    each channel is pooled separately.
 
     Parameters
     ----------
     incoming : a :class:`Layer` instance or a tuple
         The layer feeding into this layer, or the expected input shape.
-    pool_size : int or iterable of {ints}
-        The window size along each spatial axis; an int for all.
-    stride : int, iterable of {ints} or None
+    pool_size : int or iterable of one int
+        The window length.
+    stride : int, iterable of one int or None
         The distance between the starts of adjacent windows; None (the
         default) for the pool size, i.e. windows that do not overlap.
-    pad : int or iterable of {ints}
-        The padding at both ends of each spatial axis, smaller than the pool
-        size (only with `ignore_border`). Padded positions do not count for
-        max pooling.
+    pad : int or iterable of one int
+        The padding at both ends of the input, smaller than the pool
+        size (only with `ignore_border`). Padded positions do not count
+        for max pooling.
     ignore_border : bool
-        True: only windows that lie inside the (padded) input count. False:
-        a partial window at the end counts too.{mode_doc}
+        True (the default): only windows that lie inside the (padded)
+        input count. False: a partial window at the end counts too.
+    mode : {'max', 'average_inc_pad', 'average_exc_pad', 'sum'}
+        The pooling function: the maximum (the default), the mean
+        including padded positions, the mean excluding them, or the
+        sum.
     **kwargs
         Any additional keyword arguments are passed to :class:`Layer`.
 
     Notes
     -----
-    Along each spatial axis, the output length is ``(input_length + 2 * pad
-    - pool_size) // stride + 1`` with `ignore_border`; see
+    The output length is ``(input_length + 2 * pad - pool_size) // stride
+    + 1`` with `ignore_border`; see
     :func:`pool_output_length` for the other case.
 
     Examples
     --------
-    >>> from lasagne.layers import InputLayer, {name}
-    >>> l_in = InputLayer((None, 3, {example_in}))
-    >>> {name}(l_in, pool_size=2).output_shape
-    (None, 3, {example_out})
+    >>> from lasagne.layers import InputLayer, Pool1DLayer
+    >>> l_in = InputLayer((None, 3, 10))
+    >>> Pool1DLayer(l_in, pool_size=2).output_shape
+    (None, 3, 5)
     """
-
-_MODE_DOC = """
-    mode : {'max', 'average_inc_pad', 'average_exc_pad', 'sum'}
-        The pooling function: the maximum, the mean including padded
-        positions, the mean excluding them, or the sum."""
-
-
-def _pool_doc(n, name, max_only):
-    sizes = ('6', '8', '10')[-n:]
-    return _POOL_DOC.format(
-        name=name, **_spatial_words(n),
-        max_note=(" Each output element is the maximum of its window."
-                  if max_only else ""),
-        mode_doc="" if max_only else _MODE_DOC,
-        example_in=', '.join(sizes),
-        example_out=', '.join(str(int(s) // 2) for s in sizes))
-
-
-class Pool1DLayer(_PoolLayer):
-    __doc__ = _pool_doc(1, 'Pool1DLayer', False)
 
     def __init__(self, incoming, pool_size, stride=None, pad=0,
                  ignore_border=True, mode='max', **kwargs):
@@ -196,7 +182,48 @@ class Pool1DLayer(_PoolLayer):
 
 
 class Pool2DLayer(_PoolLayer):
-    __doc__ = _pool_doc(2, 'Pool2DLayer', False)
+    """2-D pooling layer.
+
+    Each output element summarizes a window of the input (its maximum, mean or
+    sum), for inputs of shape ``(batch_size, num_channels, input_rows,
+    input_columns)``; each channel is pooled separately.
+
+    Parameters
+    ----------
+    incoming : a :class:`Layer` instance or a tuple
+        The layer feeding into this layer, or the expected input shape.
+    pool_size : int or iterable of 2 ints
+        The window size (rows, columns); an int for both.
+    stride : int, iterable of 2 ints or None
+        The distance between the starts of adjacent windows; None (the
+        default) for the pool size, i.e. windows that do not overlap.
+    pad : int or iterable of 2 ints
+        The padding at both ends of each spatial axis, smaller than the pool
+        size (only with `ignore_border`). Padded positions do not count
+        for max pooling.
+    ignore_border : bool
+        True (the default): only windows that lie inside the (padded)
+        input count. False: a partial window at the end counts too.
+    mode : {'max', 'average_inc_pad', 'average_exc_pad', 'sum'}
+        The pooling function: the maximum (the default), the mean
+        including padded positions, the mean excluding them, or the
+        sum.
+    **kwargs
+        Any additional keyword arguments are passed to :class:`Layer`.
+
+    Notes
+    -----
+    Along each spatial axis, the output length is ``(input_length + 2 *
+    pad - pool_size) // stride + 1`` with `ignore_border`; see
+    :func:`pool_output_length` for the other case.
+
+    Examples
+    --------
+    >>> from lasagne.layers import InputLayer, Pool2DLayer
+    >>> l_in = InputLayer((None, 3, 8, 10))
+    >>> Pool2DLayer(l_in, pool_size=2).output_shape
+    (None, 3, 4, 5)
+    """
 
     def __init__(self, incoming, pool_size, stride=None, pad=(0, 0),
                  ignore_border=True, mode='max', **kwargs):
@@ -205,7 +232,48 @@ class Pool2DLayer(_PoolLayer):
 
 
 class Pool3DLayer(_PoolLayer):
-    __doc__ = _pool_doc(3, 'Pool3DLayer', False)
+    """3-D pooling layer.
+
+    Each output element summarizes a window of the input (its maximum, mean or
+    sum), for inputs of shape ``(batch_size, num_channels, input_depth,
+    input_rows, input_columns)``; each channel is pooled separately.
+
+    Parameters
+    ----------
+    incoming : a :class:`Layer` instance or a tuple
+        The layer feeding into this layer, or the expected input shape.
+    pool_size : int or iterable of 3 ints
+        The window size (depth, rows, columns); an int for all three.
+    stride : int, iterable of 3 ints or None
+        The distance between the starts of adjacent windows; None (the
+        default) for the pool size, i.e. windows that do not overlap.
+    pad : int or iterable of 3 ints
+        The padding at both ends of each spatial axis, smaller than the pool
+        size (only with `ignore_border`). Padded positions do not count
+        for max pooling.
+    ignore_border : bool
+        True (the default): only windows that lie inside the (padded)
+        input count. False: a partial window at the end counts too.
+    mode : {'max', 'average_inc_pad', 'average_exc_pad', 'sum'}
+        The pooling function: the maximum (the default), the mean
+        including padded positions, the mean excluding them, or the
+        sum.
+    **kwargs
+        Any additional keyword arguments are passed to :class:`Layer`.
+
+    Notes
+    -----
+    Along each spatial axis, the output length is ``(input_length + 2 *
+    pad - pool_size) // stride + 1`` with `ignore_border`; see
+    :func:`pool_output_length` for the other case.
+
+    Examples
+    --------
+    >>> from lasagne.layers import InputLayer, Pool3DLayer
+    >>> l_in = InputLayer((None, 3, 6, 8, 10))
+    >>> Pool3DLayer(l_in, pool_size=2).output_shape
+    (None, 3, 3, 4, 5)
+    """
 
     def __init__(self, incoming, pool_size, stride=None, pad=(0, 0, 0),
                  ignore_border=True, mode='max', **kwargs):
@@ -214,7 +282,44 @@ class Pool3DLayer(_PoolLayer):
 
 
 class MaxPool1DLayer(Pool1DLayer):
-    __doc__ = _pool_doc(1, 'MaxPool1DLayer', True)
+    """1-D max-pooling layer.
+
+    Each output element is the maximum of a window of the input, for inputs of
+    shape ``(batch_size, num_channels, input_length)``: a :class:`Pool1DLayer`
+    with ``mode='max'``.
+
+    Parameters
+    ----------
+    incoming : a :class:`Layer` instance or a tuple
+        The layer feeding into this layer, or the expected input shape.
+    pool_size : int or iterable of one int
+        The window length.
+    stride : int, iterable of one int or None
+        The distance between the starts of adjacent windows; None (the
+        default) for the pool size, i.e. windows that do not overlap.
+    pad : int or iterable of one int
+        The padding at both ends of the input, smaller than the pool
+        size (only with `ignore_border`). Padded positions do not count
+        for max pooling.
+    ignore_border : bool
+        True (the default): only windows that lie inside the (padded)
+        input count. False: a partial window at the end counts too.
+    **kwargs
+        Any additional keyword arguments are passed to :class:`Layer`.
+
+    Notes
+    -----
+    The output length is ``(input_length + 2 * pad - pool_size) // stride
+    + 1`` with `ignore_border`; see
+    :func:`pool_output_length` for the other case.
+
+    Examples
+    --------
+    >>> from lasagne.layers import InputLayer, MaxPool1DLayer
+    >>> l_in = InputLayer((None, 3, 10))
+    >>> MaxPool1DLayer(l_in, pool_size=2).output_shape
+    (None, 3, 5)
+    """
 
     def __init__(self, incoming, pool_size, stride=None, pad=0,
                  ignore_border=True, **kwargs):
@@ -224,7 +329,44 @@ class MaxPool1DLayer(Pool1DLayer):
 
 
 class MaxPool2DLayer(Pool2DLayer):
-    __doc__ = _pool_doc(2, 'MaxPool2DLayer', True)
+    """2-D max-pooling layer.
+
+    Each output element is the maximum of a window of the input, for inputs of
+    shape ``(batch_size, num_channels, input_rows, input_columns)``: a
+    :class:`Pool2DLayer` with ``mode='max'``.
+
+    Parameters
+    ----------
+    incoming : a :class:`Layer` instance or a tuple
+        The layer feeding into this layer, or the expected input shape.
+    pool_size : int or iterable of 2 ints
+        The window size (rows, columns); an int for both.
+    stride : int, iterable of 2 ints or None
+        The distance between the starts of adjacent windows; None (the
+        default) for the pool size, i.e. windows that do not overlap.
+    pad : int or iterable of 2 ints
+        The padding at both ends of each spatial axis, smaller than the pool
+        size (only with `ignore_border`). Padded positions do not count
+        for max pooling.
+    ignore_border : bool
+        True (the default): only windows that lie inside the (padded)
+        input count. False: a partial window at the end counts too.
+    **kwargs
+        Any additional keyword arguments are passed to :class:`Layer`.
+
+    Notes
+    -----
+    Along each spatial axis, the output length is ``(input_length + 2 *
+    pad - pool_size) // stride + 1`` with `ignore_border`; see
+    :func:`pool_output_length` for the other case.
+
+    Examples
+    --------
+    >>> from lasagne.layers import InputLayer, MaxPool2DLayer
+    >>> l_in = InputLayer((None, 3, 8, 10))
+    >>> MaxPool2DLayer(l_in, pool_size=2).output_shape
+    (None, 3, 4, 5)
+    """
 
     def __init__(self, incoming, pool_size, stride=None, pad=(0, 0),
                  ignore_border=True, **kwargs):
@@ -234,7 +376,44 @@ class MaxPool2DLayer(Pool2DLayer):
 
 
 class MaxPool3DLayer(Pool3DLayer):
-    __doc__ = _pool_doc(3, 'MaxPool3DLayer', True)
+    """3-D max-pooling layer.
+
+    Each output element is the maximum of a window of the input, for inputs of
+    shape ``(batch_size, num_channels, input_depth, input_rows,
+    input_columns)``: a :class:`Pool3DLayer` with ``mode='max'``.
+
+    Parameters
+    ----------
+    incoming : a :class:`Layer` instance or a tuple
+        The layer feeding into this layer, or the expected input shape.
+    pool_size : int or iterable of 3 ints
+        The window size (depth, rows, columns); an int for all three.
+    stride : int, iterable of 3 ints or None
+        The distance between the starts of adjacent windows; None (the
+        default) for the pool size, i.e. windows that do not overlap.
+    pad : int or iterable of 3 ints
+        The padding at both ends of each spatial axis, smaller than the pool
+        size (only with `ignore_border`). Padded positions do not count
+        for max pooling.
+    ignore_border : bool
+        True (the default): only windows that lie inside the (padded)
+        input count. False: a partial window at the end counts too.
+    **kwargs
+        Any additional keyword arguments are passed to :class:`Layer`.
+
+    Notes
+    -----
+    Along each spatial axis, the output length is ``(input_length + 2 *
+    pad - pool_size) // stride + 1`` with `ignore_border`; see
+    :func:`pool_output_length` for the other case.
+
+    Examples
+    --------
+    >>> from lasagne.layers import InputLayer, MaxPool3DLayer
+    >>> l_in = InputLayer((None, 3, 6, 8, 10))
+    >>> MaxPool3DLayer(l_in, pool_size=2).output_shape
+    (None, 3, 3, 4, 5)
+    """
 
     def __init__(self, incoming, pool_size, stride=None, pad=(0, 0, 0),
                  ignore_border=True, **kwargs):
@@ -291,22 +470,57 @@ def _dilate(x, axis, factor):
     return spread.reshape(shape, ndim=x.ndim)
 
 
-_UPSCALE_DOC = """{n}-D upscaling layer.
+class Upscale1DLayer(_UpscaleLayer):
+    """1-D upscaling layer.
 
-    Enlarges the {axes} of the input, of shape ``(batch_size,
-    num_channels, {spatial})``, by integer factors.
+    Enlarges the input, of shape ``(batch_size, num_channels, input_length)``,
+    along its length by integer factors.
 
     Parameters
     ----------
     incoming : a :class:`Layer` instance or a tuple
         The layer feeding into this layer, or the expected input shape.
-    scale_factor : int or iterable of {ints}
+    scale_factor : int or iterable of one int
+        The factor, at least 1.
+    mode : {'repeat', 'dilate'}
+        ``'repeat'`` (the default): each input element is repeated
+        `scale_factor` times (nearest-neighbour upscaling). ``'dilate'``:
+        each input element is followed by ``scale_factor - 1`` zeros.
+    **kwargs
+        Any additional keyword arguments are passed to :class:`Layer`.
+
+    Notes
+    -----
+    The output length is ``input_length * scale_factor``.
+
+    Examples
+    --------
+    >>> from lasagne.layers import InputLayer, Upscale1DLayer
+    >>> l_in = InputLayer((None, 3, 4))
+    >>> Upscale1DLayer(l_in, scale_factor=2).output_shape
+    (None, 3, 8)
+    """
+
+    _n = 1
+
+
+class Upscale2DLayer(_UpscaleLayer):
+    """2-D upscaling layer.
+
+    Enlarges the input, of shape ``(batch_size, num_channels, input_rows,
+    input_columns)``, along its 2 spatial axes by integer factors.
+
+    Parameters
+    ----------
+    incoming : a :class:`Layer` instance or a tuple
+        The layer feeding into this layer, or the expected input shape.
+    scale_factor : int or iterable of 2 ints
         The factor along each spatial axis, at least 1; an int for all.
-    mode : {{'repeat', 'dilate'}}
-        ``'repeat'``: each input element is repeated `scale_factor` times
-        along each axis (nearest-neighbour upscaling). ``'dilate'``: each
-        input element is followed by ``scale_factor - 1`` zeros along each
-        axis.
+    mode : {'repeat', 'dilate'}
+        ``'repeat'`` (the default): each input element is repeated
+        `scale_factor` times along each axis (nearest-neighbour upscaling).
+        ``'dilate'``: each input element is followed by ``scale_factor -
+        1`` zeros along each axis.
     **kwargs
         Any additional keyword arguments are passed to :class:`Layer`.
 
@@ -317,33 +531,48 @@ _UPSCALE_DOC = """{n}-D upscaling layer.
 
     Examples
     --------
-    >>> from lasagne.layers import InputLayer, {name}
-    >>> l_in = InputLayer((None, 3, {example_in}))
-    >>> {name}(l_in, scale_factor=2).output_shape
-    (None, 3, {example_out})
+    >>> from lasagne.layers import InputLayer, Upscale2DLayer
+    >>> l_in = InputLayer((None, 3, 3, 4))
+    >>> Upscale2DLayer(l_in, scale_factor=2).output_shape
+    (None, 3, 6, 8)
     """
 
-
-def _upscale_doc(n, name):
-    sizes = (2, 3, 4)[-n:]
-    return _UPSCALE_DOC.format(
-        name=name, **_spatial_words(n),
-        example_in=', '.join(str(s) for s in sizes),
-        example_out=', '.join(str(2 * s) for s in sizes))
-
-
-class Upscale1DLayer(_UpscaleLayer):
-    __doc__ = _upscale_doc(1, 'Upscale1DLayer')
-    _n = 1
-
-
-class Upscale2DLayer(_UpscaleLayer):
-    __doc__ = _upscale_doc(2, 'Upscale2DLayer')
     _n = 2
 
 
 class Upscale3DLayer(_UpscaleLayer):
-    __doc__ = _upscale_doc(3, 'Upscale3DLayer')
+    """3-D upscaling layer.
+
+    Enlarges the input, of shape ``(batch_size, num_channels, input_depth,
+    input_rows, input_columns)``, along its 3 spatial axes by integer factors.
+
+    Parameters
+    ----------
+    incoming : a :class:`Layer` instance or a tuple
+        The layer feeding into this layer, or the expected input shape.
+    scale_factor : int or iterable of 3 ints
+        The factor along each spatial axis, at least 1; an int for all.
+    mode : {'repeat', 'dilate'}
+        ``'repeat'`` (the default): each input element is repeated
+        `scale_factor` times along each axis (nearest-neighbour upscaling).
+        ``'dilate'``: each input element is followed by ``scale_factor -
+        1`` zeros along each axis.
+    **kwargs
+        Any additional keyword arguments are passed to :class:`Layer`.
+
+    Notes
+    -----
+    Along each spatial axis, the output length is ``input_length *
+    scale_factor``.
+
+    Examples
+    --------
+    >>> from lasagne.layers import InputLayer, Upscale3DLayer
+    >>> l_in = InputLayer((None, 3, 2, 3, 4))
+    >>> Upscale3DLayer(l_in, scale_factor=2).output_shape
+    (None, 3, 4, 6, 8)
+    """
+
     _n = 3
 
 
