@@ -14,7 +14,7 @@ from theano.tensor.nnet import abstract_conv
 from .. import init
 from .. import nonlinearities
 from ..theano_extensions import conv
-from ..utils import as_tuple, int_types
+from ..utils import _ArgumentError, _UnsupportedError, as_tuple, int_types
 from .base import (Layer, _check_nonlinearity, _check_positive_int,
                    _describe)
 
@@ -118,16 +118,18 @@ def conv_input_length(output_length, filter_size, stride, pad=0):
 def _int_tuple(layer, value, n, argument, minimum):
     """`value` (an int or an iterable of `n` ints, each at least `minimum`)
     as a tuple of `n` ints; a ValueError naming `layer` and `argument`
-    otherwise."""
+    otherwise, which is also the TypeError that Lasagne 0.2 raised for
+    elements that are not ints."""
     try:
         values = as_tuple(value, n, int_types)
     except (TypeError, ValueError):
         values = None
     if values is None or any(isinstance(v, bool) or v < minimum
                              for v in values):
-        raise ValueError("%s: %s must be an int or an iterable of %d ints, "
-                         "each at least %d, got %r"
-                         % (_describe(layer), argument, n, minimum, value))
+        raise _ArgumentError("%s: %s must be an int or an iterable of %d "
+                             "ints, each at least %d, got %r"
+                             % (_describe(layer), argument, n, minimum,
+                                value))
     return tuple(int(v) for v in values)
 
 
@@ -141,14 +143,14 @@ def _conv_pad(layer, pad, filter_size, argument):
         return pad
     if pad == 'same':
         if any(size % 2 == 0 for size in filter_size):
-            raise ValueError(
+            raise _UnsupportedError(
                 "%s: %s='same' needs odd filter sizes, got filter_size=%r"
                 % (_describe(layer), argument, filter_size))
         return pad
     if isinstance(pad, str):
-        raise ValueError("%s: %s must be 'valid', 'full', 'same', an int or "
-                         "an iterable of %d ints, got %r"
-                         % (_describe(layer), argument, n, pad))
+        raise _ArgumentError("%s: %s must be 'valid', 'full', 'same', an int "
+                             "or an iterable of %d ints, got %r"
+                             % (_describe(layer), argument, n, pad))
     return _int_tuple(layer, pad, n, argument, 0)
 
 
@@ -306,7 +308,7 @@ class BaseConvLayer(Layer):
                              pads)))
 
     def get_output_for(self, input, **kwargs):
-        conved = self.convolve(input, **kwargs)
+        conved = self.convolve(T.as_tensor_variable(input), **kwargs)
         if self.b is None:
             activation = conved
         elif self.untie_biases:

@@ -18,6 +18,7 @@ from theano import gpuarray
 
 from .. import init
 from .. import nonlinearities
+from ..utils import _UnsupportedError
 from .base import Layer, _describe
 from .normalization import BatchNormLayer, batch_norm
 from .conv import BaseConvLayer, _border_mode
@@ -209,7 +210,7 @@ class _DNNPoolLayer(_PoolLayer):
         super(_DNNPoolLayer, self).__init__(incoming, pool_size, stride, pad,
                                             True, mode, n, **kwargs)
         if not ignore_border:
-            raise ValueError(
+            raise _UnsupportedError(
                 "%s: cuDNN only pools windows that lie inside the (padded) "
                 "input; ignore_border=False is not supported"
                 % _describe(self))
@@ -240,9 +241,9 @@ class Pool2DDNNLayer(_DNNPoolLayer):
         size.
     ignore_border : bool
         Must be True (the default): only windows that lie inside the
-        (padded) input count; False raises a :class:`ValueError`. The
-        argument is there for compatibility with
-        :class:`lasagne.layers.Pool2DLayer`.
+        (padded) input count; False raises a :class:`NotImplementedError`
+        (also a :class:`ValueError`). The argument is there for
+        compatibility with :class:`lasagne.layers.Pool2DLayer`.
     mode : {'max', 'average_inc_pad', 'average_exc_pad', 'sum'}
         The pooling function: the maximum (the default), the mean
         including padded positions, the mean excluding them, or the
@@ -284,9 +285,9 @@ class MaxPool2DDNNLayer(Pool2DDNNLayer):
         size.
     ignore_border : bool
         Must be True (the default): only windows that lie inside the
-        (padded) input count; False raises a :class:`ValueError`. The
-        argument is there for compatibility with
-        :class:`lasagne.layers.MaxPool2DLayer`.
+        (padded) input count; False raises a :class:`NotImplementedError`
+        (also a :class:`ValueError`). The argument is there for
+        compatibility with :class:`lasagne.layers.MaxPool2DLayer`.
     **kwargs
         Any additional keyword arguments are passed to :class:`Layer`.
 
@@ -324,9 +325,9 @@ class Pool3DDNNLayer(_DNNPoolLayer):
         size.
     ignore_border : bool
         Must be True (the default): only windows that lie inside the
-        (padded) input count; False raises a :class:`ValueError`. The
-        argument is there for compatibility with
-        :class:`lasagne.layers.Pool3DLayer`.
+        (padded) input count; False raises a :class:`NotImplementedError`
+        (also a :class:`ValueError`). The argument is there for
+        compatibility with :class:`lasagne.layers.Pool3DLayer`.
     mode : {'max', 'average_inc_pad', 'average_exc_pad', 'sum'}
         The pooling function: the maximum (the default), the mean
         including padded positions, the mean excluding them, or the
@@ -368,9 +369,9 @@ class MaxPool3DDNNLayer(Pool3DDNNLayer):
         size.
     ignore_border : bool
         Must be True (the default): only windows that lie inside the
-        (padded) input count; False raises a :class:`ValueError`. The
-        argument is there for compatibility with
-        :class:`lasagne.layers.MaxPool3DLayer`.
+        (padded) input count; False raises a :class:`NotImplementedError`
+        (also a :class:`ValueError`). The argument is there for
+        compatibility with :class:`lasagne.layers.MaxPool3DLayer`.
     **kwargs
         Any additional keyword arguments are passed to :class:`Layer`.
 
@@ -393,7 +394,7 @@ class SpatialPyramidPoolingDNNLayer(Layer):
     Pools each channel of a 2-D input into ``d`` by ``d`` bins for each
     ``d`` in `pool_dims`, and concatenates the flattened results, so that
     the output size does not depend on the input size. The bins are laid
-    out as in [1]_ (``implementation='kaiming'`` of
+    out as in [1]_ (``implementation='fast'`` of
     :class:`lasagne.layers.SpatialPyramidPoolingLayer`): along an axis of
     length ``a``, windows of ``ceil(a / d)`` positions start every
     ``floor(a / d)`` positions, and the first ``d`` of them are kept. This

@@ -15,7 +15,7 @@ from theano.tensor.nnet import bn
 
 from .. import init
 from .. import nonlinearities
-from ..utils import int_types
+from ..utils import _UnsupportedError, int_types
 from .base import Layer, _describe, _is_int
 from .helper import _check_layer_keys, get_all_layers, get_output
 from .input import InputLayer
@@ -241,7 +241,8 @@ class LocalResponseNormalization2DLayer(Layer):
     beta : float
         The exponent :math:`\\beta`.
     n : int
-        The number of channels summed over; an odd number.
+        The number of channels summed over; an odd number (an even one
+        raises a :class:`NotImplementedError`, also a :class:`ValueError`).
     **kwargs
         Passed to :class:`Layer` (e.g. `name`).
 
@@ -271,11 +272,14 @@ class LocalResponseNormalization2DLayer(Layer):
             raise ValueError("%s: expected an input of 4 dimensions (batch, "
                              "channels, rows, columns), got shape %r"
                              % (_describe(self), self.input_shape))
-        if not isinstance(n, int_types) or isinstance(n, bool) or n < 1 \
-                or n % 2 == 0:
+        if not isinstance(n, int_types) or isinstance(n, bool) or n < 1:
             raise ValueError("%s: n must be a positive odd int (a window "
                              "centered on each channel), got %r"
                              % (_describe(self), n))
+        if n % 2 == 0:
+            raise _UnsupportedError("%s: n must be odd (a window centered on "
+                                    "each channel), got %d"
+                                    % (_describe(self), n))
         self.alpha = alpha
         self.k = k
         self.beta = beta
@@ -285,6 +289,7 @@ class LocalResponseNormalization2DLayer(Layer):
         return input_shape
 
     def get_output_for(self, input, **kwargs):
+        input = T.as_tensor_variable(input)
         _check_input_ndim(self, input)
         x = _working_input(input)
         half = self.n // 2
@@ -434,6 +439,7 @@ class BatchNormLayer(Layer):
         update_averages = (not deterministic
                            if batch_norm_update_averages is None
                            else batch_norm_update_averages)
+        input = T.as_tensor_variable(input)
         _check_input_ndim(self, input)
         x = _working_input(input)
         shape = _remaining_shape(self.input_shape, self.axes)
@@ -841,12 +847,12 @@ class StandardizationLayer(Layer):
     ----------
     incoming : a :class:`Layer` instance or a tuple
         The layer feeding into this layer, or the expected input shape.
-    axes : 'auto', 'spatial', 'features', int or tuple of int
+    axes : 'auto', 'spatial', 'features', int, tuple of int or None
         The axes to normalize over. ``'spatial'``: all but the first two
         (the spatial axes of convolutional layers). ``'features'``: all but
         the first. ``'auto'`` (the default): the second axis of a 2-D input
-        (the units of a dense layer), otherwise ``'spatial'``. Negative axes
-        count from the end.
+        (the units of a dense layer), otherwise ``'spatial'``. None: all
+        axes. Negative axes count from the end.
     epsilon : float or scalar Theano expression
         Added to the variance for numerical stability. A number must be
         finite and >= 0.
@@ -879,6 +885,8 @@ class StandardizationLayer(Layer):
         super(StandardizationLayer, self).__init__(incoming, **kwargs)
         ndim = len(self.input_shape)
         spatial = tuple(range(2, ndim))
+        if axes is None:
+            axes = tuple(range(ndim))
         self.axes = _normalization_axes(self, axes, ndim, {
             'auto': (1,) if ndim == 2 else spatial,
             'spatial': spatial,
@@ -887,6 +895,7 @@ class StandardizationLayer(Layer):
         self.epsilon = epsilon
 
     def get_output_for(self, input, **kwargs):
+        input = T.as_tensor_variable(input)
         _check_input_ndim(self, input)
         x = _working_input(input)
         mean, inv_std = _statistics(x, self.axes, self.epsilon)

@@ -5,6 +5,7 @@ import theano.tensor as T
 from theano.tensor.opt import Assert
 from theano.tensor.signal.pool import pool_2d, pool_3d
 
+from ..utils import _UnsupportedError
 from .base import (Layer, _check_axis, _check_positive_int, _describe,
                    _is_int)
 from .conv import _check_spatial_dims, _int_tuple
@@ -60,8 +61,8 @@ def pool_output_length(input_length, pool_size, stride, pad, ignore_border):
     if ignore_border:
         return (input_length + 2 * pad - pool_size) // stride + 1
     if pad:
-        raise ValueError("pool_output_length: padding needs "
-                         "ignore_border=True")
+        raise _UnsupportedError("pool_output_length: padding needs "
+                                "ignore_border=True")
     if stride >= pool_size:
         return (input_length + stride - 1) // stride
     return max(0, (input_length - pool_size + stride - 1) // stride) + 1
@@ -84,8 +85,9 @@ def _pool_args(layer, pool_size, stride, pad, n):
               else _int_tuple(layer, stride, n, 'stride', 1))
     pad = _int_tuple(layer, pad, n, 'pad', 0)
     if any(p >= size for p, size in zip(pad, pool_size)):
-        raise ValueError("%s: pad=%r must be smaller than pool_size=%r"
-                         % (_describe(layer), pad, pool_size))
+        raise _UnsupportedError("%s: pad=%r must be smaller than "
+                                "pool_size=%r"
+                                % (_describe(layer), pad, pool_size))
     return pool_size, stride, pad
 
 
@@ -99,8 +101,8 @@ class _PoolLayer(Layer):
         self.pool_size, self.stride, self.pad = _pool_args(
             self, pool_size, stride, pad, n)
         if not ignore_border and any(self.pad):
-            raise ValueError("%s: pad=%r needs ignore_border=True"
-                             % (_describe(self), self.pad))
+            raise _UnsupportedError("%s: pad=%r needs ignore_border=True"
+                                    % (_describe(self), self.pad))
         self.ignore_border = ignore_border
         _check_pool_mode(self, mode)
         self.mode = mode
@@ -441,6 +443,7 @@ class _UpscaleLayer(Layer):
             for length, factor in zip(input_shape[2:], self.scale_factor))
 
     def get_output_for(self, input, **kwargs):
+        input = T.as_tensor_variable(input)
         if self.mode == 'repeat':
             for axis, factor in enumerate(self.scale_factor, 2):
                 if factor > 1:
@@ -613,7 +616,8 @@ class GlobalPoolLayer(Layer):
         return tuple(input_shape[:2])
 
     def get_output_for(self, input, **kwargs):
-        return self.pool_function(input.flatten(3), axis=2)
+        return self.pool_function(T.as_tensor_variable(input).flatten(3),
+                                  axis=2)
 
 
 def _check_feature_groups(layer, pool_size, axis):
@@ -630,6 +634,7 @@ def _check_feature_groups(layer, pool_size, axis):
 def _split_features(input, axis, pool_size):
     """`input` with its `axis` (negative ones count from the end) split into
     (groups, pool_size), and the non-negative index of the groups axis."""
+    input = T.as_tensor_variable(input)
     axis %= input.ndim
     shape = [input.shape[i] for i in range(input.ndim)]
     shape[axis:axis + 1] = [shape[axis] // pool_size, pool_size]
@@ -739,6 +744,7 @@ class FeatureWTALayer(Layer):
         self.axis = axis
 
     def get_output_for(self, input, **kwargs):
+        input = T.as_tensor_variable(input)
         groups, axis = _split_features(input, self.axis, self.pool_size)
         winners = T.argmax(groups, axis=axis + 1, keepdims=True)
         pattern = ['x'] * groups.ndim
@@ -748,15 +754,15 @@ class FeatureWTALayer(Layer):
         return input * mask
 
 
-def _spp_args(layer, pool_dims, mode, kaiming):
-    """Validate the arguments of a spatial pyramid pooling layer; `kaiming`
-    tells if it lays out its bins as He et al. (2014) do."""
+def _spp_args(layer, pool_dims, mode, strided):
+    """Validate the arguments of a spatial pyramid pooling layer; `strided`
+    tells if it pools with the windows and strides of He et al. (2014)."""
     _check_spatial_dims(layer, 2)
     if not pool_dims or not all(_is_int(d) and d > 0 for d in pool_dims):
         raise ValueError("%s: pool_dims must be a non-empty list of positive "
                          "ints, got %r" % (_describe(layer), pool_dims))
     _check_pool_mode(layer, mode)
-    if kaiming and any(size is not None and size < max(pool_dims)
+    if strided and any(size is not None and size < max(pool_dims)
                        for size in layer.input_shape[2:]):
         raise ValueError("%s: the bins of He et al. need at least %d "
                          "positions along each spatial axis, got input shape "
@@ -767,7 +773,7 @@ def _spp_args(layer, pool_dims, mode, kaiming):
 def _kaiming_windows(sizes, bins):
     """Window sizes and strides of the pooling of He et al. (2014), which
     gives at least `bins` windows per axis: ``ceil(size / bins)`` and
-    ``floor(size / bins)``."""
+    ``floor(size / bins)`` (``implementation='fast'``)."""
     windows = tuple((size + bins - 1) // bins for size in sizes)
     strides = tuple(size // bins for size in sizes)
     return windows, strides
@@ -812,7 +818,7 @@ _REDUCTIONS = {'max': T.max, 'sum': T.sum, 'average_inc_pad': T.mean,
 def _adaptive_pool(x, axis, length, bins, reduction):
     """Pool axis `axis` of `x`, of length `length`, into `bins` bins; bin
     ``i`` spans ``[floor(i * length / bins), ceil((i + 1) * length /
-    bins))``."""
+    bins))`` (``implementation='kaiming'``)."""
     parts = []
     for i in range(bins):
         start = (i * length) // bins
@@ -847,15 +853,15 @@ class SpatialPyramidPoolingLayer(Layer):
         padding is involved.
     implementation : {'fast', 'kaiming'}
         How the bins are laid out along an axis of length ``a`` for ``d``
-        bins. ``'fast'`` (the default): bin ``i`` spans ``[floor(i * a /
-        d), ceil((i + 1) * a / d))``, which covers the input evenly for any
-        ``a``. ``'kaiming'``: as in [1]_, windows of ``ceil(a / d)``
-        positions starting every ``floor(a / d)`` positions (the first
-        ``d`` of them), which needs ``a >= d`` and may leave the last
-        positions out. A smaller known input size raises a
-        :class:`ValueError` at construction; a size unknown then (None) is
-        checked when the output is computed, with an
-        :class:`AssertionError`.
+        bins. ``'fast'`` (the default): one pooling operation per level, as
+        in [1]_, with windows of ``ceil(a / d)`` positions starting every
+        ``floor(a / d)`` positions (the first ``d`` of them), which needs
+        ``a >= d`` and may leave the last positions out. A smaller known
+        input size raises a :class:`ValueError` at construction; a size
+        unknown then (None) is checked when the output is computed, with an
+        :class:`AssertionError`. ``'kaiming'``: bin ``i`` spans
+        ``[floor(i * a / d), ceil((i + 1) * a / d))``, which covers the
+        input evenly for any ``a``.
     **kwargs
         Any additional keyword arguments are passed to :class:`Layer`.
 
@@ -884,7 +890,7 @@ class SpatialPyramidPoolingLayer(Layer):
         if implementation not in ('fast', 'kaiming'):
             raise ValueError("%s: implementation must be 'fast' or 'kaiming', "
                              "got %r" % (_describe(self), implementation))
-        _spp_args(self, pool_dims, mode, implementation == 'kaiming')
+        _spp_args(self, pool_dims, mode, implementation == 'fast')
         self.pool_dims = pool_dims
         self.mode = mode
         self.implementation = implementation
@@ -893,11 +899,12 @@ class SpatialPyramidPoolingLayer(Layer):
         return _spp_output_shape(self, input_shape)
 
     def get_output_for(self, input, **kwargs):
-        kaiming = self.implementation == 'kaiming'
-        sizes = (_kaiming_sizes if kaiming else _spp_sizes)(self, input)
+        input = T.as_tensor_variable(input)
+        strided = self.implementation == 'fast'
+        sizes = (_kaiming_sizes if strided else _spp_sizes)(self, input)
         levels = []
         for bins in self.pool_dims:
-            if kaiming:
+            if strided:
                 windows, strides = _kaiming_windows(sizes, bins)
                 # as a vector: Theano's pool_2d cannot check symbolic tuples
                 pooled = pool_2d(input, ws=T.as_tensor_variable(windows),

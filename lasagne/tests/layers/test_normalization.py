@@ -20,6 +20,8 @@ from lasagne.layers import (BatchNormLayer, Conv2DLayer, DenseLayer,
                             set_all_param_values)
 from lasagne.nonlinearities import identity, tanh
 
+from .layer_checks import check_array_input
+
 
 # ---------------------------------------------------------------------------
 # NumPy references, in float64
@@ -896,7 +898,6 @@ def test_local_response_normalization():
 
 @pytest.mark.parametrize('shape, kwargs, match', [
     ((None, 5, 3), {}, "expected an input of 4 dimensions"),
-    ((None, 5, 3, 3), {'n': 4}, "n must be a positive odd int"),
     ((None, 5, 3, 3), {'n': 0}, "n must be a positive odd int"),
     ((None, 5, 3, 3), {'n': 3.}, "n must be a positive odd int"),
 ])
@@ -904,6 +905,29 @@ def test_local_response_normalization_errors(shape, kwargs, match):
     with pytest.raises(ValueError, match="LocalResponseNormalization2DLayer"
                        ": " + match):
         LocalResponseNormalization2DLayer(shape, **kwargs)
+
+
+# Lasagne 0.2's NotImplementedError, which is also a ValueError here
+@pytest.mark.parametrize('error', [NotImplementedError, ValueError])
+@pytest.mark.parametrize('n', [2, 4])
+def test_local_response_normalization_even_n(n, error):
+    with pytest.raises(error, match="^LocalResponseNormalization2DLayer 'l':"
+                       " n must be odd .*, got %d$" % n):
+        LocalResponseNormalization2DLayer((None, 5, 3, 3), n=n, name='l')
+
+
+@pytest.mark.parametrize('build, shape', [
+    (lambda: LocalResponseNormalization2DLayer((None, 5, 3, 2), n=3),
+     (2, 5, 3, 2)),
+    (lambda: BatchNormLayer((None, 3, 4)), (2, 3, 4)),
+    (lambda: StandardizationLayer((None, 3, 4), axes=None), (2, 3, 4)),
+])
+@pytest.mark.parametrize('deterministic', [False, True])
+def test_array_input(build, shape, deterministic):
+    value = np.random.RandomState(3).rand(*shape).astype(
+        theano.config.floatX)
+    check_array_input(build(), value, deterministic=deterministic,
+                      batch_norm_update_averages=False)
 
 
 # ---------------------------------------------------------------------------
@@ -917,6 +941,9 @@ def test_local_response_normalization_errors(shape, kwargs, match):
     ((None, 3, 4, 5), 'features', (1, 2, 3)),
     ((None, 3, 4, 5), -1, (3,)),
     ((None, 3, 4, 5), (1, -1), (1, 3)),
+    # as in Lasagne 0.2, all axes
+    ((None, 3, 4, 5), None, (0, 1, 2, 3)),
+    ((None, 3), None, (0, 1)),
 ])
 def test_standardization_axes(shape, axes, expected):
     layer = StandardizationLayer(shape, axes=axes, epsilon=1e-3)
@@ -957,7 +984,7 @@ def test_standardization_values():
     x16 = T.tensor4('x16', dtype='float16')
     eps = theano.shared(1e-3)
     layers = [StandardizationLayer((None, 3, 4, 5), axes=axes)
-              for axes in ('auto', 'features', (0, -1))]
+              for axes in ('auto', 'features', (0, -1), None)]
     layers.append(StandardizationLayer((None, 3, 4, 5), epsilon=eps))
     outputs = [layer.get_output_for(x) for layer in layers]
     outputs.append(layers[0].get_output_for(x16))
@@ -966,7 +993,7 @@ def test_standardization_values():
     # float16: large offsets, whose squared deviations overflow in float16
     data16 = (rng.randn(2, 3, 4, 5) * 500 + 2000).astype('float16')
     results = fn(data, data16)
-    for out, layer, epsilon in zip(results, layers, (1e-4,) * 3 + (1e-3,)):
+    for out, layer, epsilon in zip(results, layers, (1e-4,) * 4 + (1e-3,)):
         mean = data.mean(layer.axes, keepdims=True)
         var = data.var(layer.axes, keepdims=True)
         assert_close(out, (data - mean) / np.sqrt(var + epsilon), 1e-12)
