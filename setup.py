@@ -2,6 +2,7 @@ import os
 import re
 
 from setuptools import find_packages, setup
+from setuptools.command.build_py import build_py
 
 here = os.path.abspath(os.path.dirname(__file__))
 
@@ -24,12 +25,36 @@ install_requires = [
     # names; Lasagne links Theano against it when the machine has no system
     # OpenBLAS (later SciPy wheels rename the symbols).
     'scipy<1.13',
+    # Theano 1.0.5 imports pkg_resources (for its GPU modules, which
+    # theano.scan loads too); setuptools 82 removed it.
+    'setuptools<82',
 ]
+
+# The startup hook (_lasagne_hook.py): a .pth file at the root of the wheel,
+# which pip installs into site-packages and removes again on uninstall.
+# Editable installs do not carry it.
+HOOK_PTH = '_lasagne_hook.pth'
+HOOK_LINE = 'import _lasagne_hook; _lasagne_hook.install()\n'
+
+
+class build_py_with_hook(build_py):
+    def run(self):
+        super().run()
+        self.mkpath(self.build_lib)
+        with open(os.path.join(self.build_lib, HOOK_PTH), 'w') as f:
+            f.write(HOOK_LINE)
+
+    def get_outputs(self, *args, **kwargs):
+        return super().get_outputs(*args, **kwargs) + [
+            os.path.join(self.build_lib, HOOK_PTH)]
+
 
 extras_require = {
     'test': ['pytest', 'pytest-cov', 'flake8'],
     'docs': ['sphinx', 'numpydoc', 'sphinx_rtd_theme'],
-    'examples': ['scikit-learn'],
+    # The examples' data set without a download, their progress bars (they
+    # fall back to plain text without tqdm) and --plot.
+    'examples': ['scikit-learn', 'tqdm>=4.56', 'matplotlib'],
 }
 
 setup(
@@ -51,6 +76,8 @@ setup(
     keywords='',
     license='MIT',
     packages=find_packages(exclude=['*.tests', '*.tests.*']),
+    py_modules=['_lasagne_hook'],
+    cmdclass={'build_py': build_py_with_hook},
     include_package_data=False,
     # C code that Theano compiles for Lasagne's own ops
     package_data={'lasagne.theano_extensions': ['*.c']},

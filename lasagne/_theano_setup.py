@@ -2,7 +2,13 @@
 Makes Theano 1.0.5 usable on today's Python and NumPy without hand
 configuration. ``lasagne/__init__.py`` calls :func:`prepare` before Theano is
 imported, :func:`restore` and :func:`finish` right after; nothing else in the
-package changes Theano's configuration.
+package changes Theano's configuration. Steps 1 and 2 below, and the flag of
+step 5, must come before Theano's import: :func:`before_theano_import` holds
+them, so that the startup
+hook installed with the package (``_lasagne_hook.py`` and its ``.pth`` file
+in site-packages) can run them when a script imports Theano before Lasagne.
+The hook loads this file by its location, without the ``lasagne`` package,
+so it must import nothing but the standard library at module level.
 
 What it does, each step only where it applies:
 
@@ -29,7 +35,6 @@ What it does, each step only where it applies:
    its gradient are registered with Theano's optimizer, and one of Theano's
    scan rewrites is kept away from the scans with truncated gradients that
    it breaks.
-
 5. Threads (:func:`thread_defaults`): Theano's ``openmp`` flag is False by
    default, so its convolutions (``CorrMM``) loop over the images of a batch
    and hand OpenBLAS one small matrix product per image, which two OpenBLAS
@@ -43,16 +48,21 @@ What it does, each step only where it applies:
    environment (for good: the OpenMP library reads it when Theano's first
    compiled module loads it), so that idle OpenMP threads sleep instead of
    spinning on the cores the OpenBLAS threads, or other programs, need.
-   After Theano's import, wherever Theano's ``openmp`` flag is on, a child
-   process created by ``os.fork`` (e.g. by ``multiprocessing``) runs
-   OpenMP code in one thread: GNU OpenMP's threads do not survive a fork,
-   and a child that uses them waits for them forever.
+   At ``import lasagne``, wherever Theano's ``openmp`` flag is on, a child
+   process created by ``os.fork`` (e.g. by ``multiprocessing``) is made to
+   run OpenMP code in one thread: GNU OpenMP's threads do not survive a
+   fork, and a child that uses them waits for them forever.
 
 Setting the environment variable ``LASAGNE_NO_THEANO_SETUP`` to a non-empty
-value other than ``0`` turns all of this off. If Theano was imported before
-Lasagne, step 1 cannot take effect any more and is skipped (on NumPy >= 1.22
-Theano only imports at all if the user set ``blas.ldflags``); the other steps
-still apply.
+value other than ``0`` turns all of this off, the hook included. Steps 1 and
+2 (and 5's flag) run once, before Theano's import, whichever of Theano and
+Lasagne comes first. If Lasagne comes first, :func:`prepare` runs them, and
+the hook keeps the flags it finds set. If Theano comes first, the hook runs
+them, and :func:`prepare` finds Theano imported and leaves steps 1 and 5
+alone; so it does without the hook (an editable install), where step 1 then
+cannot apply (on NumPy >= 1.22 Theano only imports at all if the user set
+``blas.ldflags``). Steps 3 and 4 (and 5's guard of forked processes) apply
+at ``import lasagne`` in either order.
 """
 import ctypes
 import glob
@@ -65,8 +75,8 @@ import warnings
 ENV_SWITCH = 'LASAGNE_NO_THEANO_SETUP'
 SCAN_EXTENSION = 'theano.scan_module.scan_perform_ext'
 
-__all__ = ['TheanoSetupWarning', 'prepare', 'restore', 'finish',
-           'thread_defaults', 'single_openmp_thread']
+__all__ = ['TheanoSetupWarning', 'prepare', 'before_theano_import', 'restore',
+           'finish', 'thread_defaults', 'single_openmp_thread']
 
 
 class TheanoSetupWarning(UserWarning):
@@ -145,6 +155,14 @@ def thread_defaults(environ=os.environ):
             environ.get('OMP_WAIT_POLICY') or environ.get('GOMP_SPINCOUNT')):
         variables['OMP_WAIT_POLICY'] = 'PASSIVE'
     return flag, variables
+
+
+def _apply_thread_defaults(environ):
+    flag, variables = thread_defaults(environ)
+    if flag:
+        current = environ.get('THEANO_FLAGS')
+        environ['THEANO_FLAGS'] = ','.join(f for f in (current, flag) if f)
+    environ.update(variables)
 
 
 def _load(path, depth=0):
@@ -236,39 +254,52 @@ def _block_compiled_scan():
         sys.modules[SCAN_EXTENSION] = None
 
 
+def before_theano_import(environ=os.environ, stacklevel=3):
+    """Steps 1, 2 and 5, right before Theano's own code runs: called by
+    :func:`prepare`, and by the startup hook when a script imports Theano
+    first. Returns the state to hand to :func:`restore` once Theano is
+    imported."""
+    if not enabled(environ):
+        return None
+    _block_compiled_scan()
+    saved = environ.get('THEANO_FLAGS')
+    # (an openmp flag already in the flags counts as the user's, as below)
+    _apply_thread_defaults(environ)
+    # A blas.ldflags already in the flags is the user's, or the one that
+    # prepare() put there for the import the hook now sees: either way it
+    # stands, and no second search is made.
+    if user_blas_ldflags(environ) is not None:
+        changed = environ.get('THEANO_FLAGS') != saved
+        return {'THEANO_FLAGS': saved} if changed else None
+    ldflags = find_blas()
+    if not ldflags:
+        warnings.warn(
+            "Lasagne found no BLAS library exporting sgemm_ and dgemm_ "
+            "(searched: a system OpenBLAS, an OpenBLAS bundled with SciPy "
+            "< 1.13), so Theano uses its slower NumPy-based BLAS, and "
+            "graphs with T.batched_dot (BatchedDot, used by "
+            "TransformerLayer and TPSTransformerLayer) fail to compile. "
+            "Install scipy<1.13 or a system OpenBLAS, or set the Theano "
+            "flag blas.ldflags.", TheanoSetupWarning, stacklevel=stacklevel)
+    flag = 'blas.ldflags="%s"' % ldflags
+    current = environ.get('THEANO_FLAGS')
+    environ['THEANO_FLAGS'] = ','.join(f for f in (current, flag) if f)
+    return {'THEANO_FLAGS': saved}
+
+
 def prepare(environ=os.environ):
-    """Adjust what Theano will read at import. Returns the state to hand to
+    """At ``import lasagne``, before its import of Theano: the NumPy check,
+    then :func:`before_theano_import`. Returns the state to hand to
     :func:`restore` once Theano is imported."""
     if not enabled(environ):
         return None
     check_numpy()
-    _block_compiled_scan()
     if 'theano' in sys.modules:
-        return None  # too late for flags; Theano has read them
-    saved = environ.get('THEANO_FLAGS')
-    if user_blas_ldflags(environ) is None:
-        ldflags = find_blas()
-        if not ldflags:
-            warnings.warn(
-                "Lasagne found no BLAS library exporting sgemm_ and dgemm_ "
-                "(searched: a system OpenBLAS, an OpenBLAS bundled with SciPy "
-                "< 1.13), so Theano uses its slower NumPy-based BLAS, and "
-                "graphs with T.batched_dot (BatchedDot, used by "
-                "TransformerLayer and TPSTransformerLayer) fail to compile. "
-                "Install scipy<1.13 or a system OpenBLAS, or set the Theano "
-                "flag blas.ldflags.", TheanoSetupWarning, stacklevel=3)
-        flag = 'blas.ldflags="%s"' % ldflags
-        environ['THEANO_FLAGS'] = ','.join(f for f in (saved, flag) if f)
-    _apply_thread_defaults(environ)
-    return {'THEANO_FLAGS': saved}
-
-
-def _apply_thread_defaults(environ):
-    flag, variables = thread_defaults(environ)
-    if flag:
-        current = environ.get('THEANO_FLAGS')
-        environ['THEANO_FLAGS'] = ','.join(f for f in (current, flag) if f)
-    environ.update(variables)
+        # Theano has read its flags already, set up by the startup hook or
+        # not; only the scan extension is still looked up later.
+        _block_compiled_scan()
+        return None
+    return before_theano_import(environ, stacklevel=4)
 
 
 def restore(state, environ=os.environ):

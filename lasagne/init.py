@@ -4,6 +4,9 @@ its shape.
 
 Every initializer is called with a shape tuple and returns a NumPy array of
 dtype ``floatX``. Random initializers draw from :func:`lasagne.random.get_rng`.
+A shape an initializer cannot fill (e.g. one of fewer than two dimensions
+for :class:`Glorot`, :class:`He` and :class:`Orthogonal`) raises a
+:class:`RuntimeError`, which is also a :class:`ValueError`.
 
 Examples
 --------
@@ -20,7 +23,7 @@ import numbers
 import numpy as np
 
 from .random import get_rng
-from .utils import floatX
+from .utils import _ShapeError, floatX
 
 
 class Initializer(object):
@@ -133,31 +136,26 @@ class Uniform(Initializer):
         return floatX(get_rng().uniform(low=low, high=high, size=shape))
 
 
-class _FanScaled(Initializer):
-    """What :class:`Glorot` and :class:`He` share: a distribution whose
-    standard deviation is `gain` times ``_std(shape)``, computed from the
-    fans of the shape by the subclass, for shapes of at least two
-    dimensions, or of four in the ``c01b`` layout."""
-
-    def __init__(self, initializer, gain=1.0, c01b=False):
-        self.initializer = initializer
-        self.gain = _gain(self, gain)
-        self.c01b = c01b
-
-    def sample(self, shape):
-        if self.c01b and len(shape) != 4:
-            raise ValueError("%s: c01b=True needs a 4-D shape, got %r"
-                             % (type(self).__name__, shape))
-        if len(shape) < 2:
-            raise ValueError("%s needs a shape of at least 2 dimensions, "
-                             "got %r" % (type(self).__name__, shape))
-        if not all(shape):
-            return floatX(np.zeros(shape))  # no fans to scale by
-        std = self.gain * self._std(shape)
-        return self.initializer(std=std).sample(shape)
+def _fan_scaled_sample(initializer, shape):
+    """A sample for `shape` from the distribution of a :class:`Glorot` or
+    :class:`He` `initializer`: its `initializer` class with the standard
+    deviation `gain` times ``_std(shape)``, which the class computes from
+    the fans of shapes of at least two dimensions (four in the ``c01b``
+    layout)."""
+    name = type(initializer).__name__
+    if initializer.c01b and len(shape) != 4:
+        raise _ShapeError("%s: c01b=True needs a 4-D shape, got %r"
+                          % (name, shape))
+    if len(shape) < 2:
+        raise _ShapeError("%s needs a shape of at least 2 dimensions, got %r"
+                          % (name, shape))
+    if not all(shape):
+        return floatX(np.zeros(shape))  # no fans to scale by
+    std = initializer.gain * initializer._std(shape)
+    return initializer.initializer(std=std).sample(shape)
 
 
-class Glorot(_FanScaled):
+class Glorot(Initializer):
     """Glorot weight initialization [1]_: draws with the standard deviation
 
     .. math::
@@ -186,6 +184,14 @@ class Glorot(_FanScaled):
     .. [1] Xavier Glorot and Yoshua Bengio (2010): Understanding the
        difficulty of training deep feedforward neural networks. AISTATS.
     """
+
+    def __init__(self, initializer, gain=1.0, c01b=False):
+        self.initializer = initializer
+        self.gain = _gain(self, gain)
+        self.c01b = c01b
+
+    def sample(self, shape):
+        return _fan_scaled_sample(self, shape)
 
     def _std(self, shape):
         if self.c01b:
@@ -228,7 +234,7 @@ class GlorotUniform(Glorot):
         super(GlorotUniform, self).__init__(Uniform, gain, c01b)
 
 
-class He(_FanScaled):
+class He(Initializer):
     """He weight initialization [1]_: draws with the standard deviation
 
     .. math::
@@ -256,6 +262,14 @@ class He(_FanScaled):
     .. [1] Kaiming He et al. (2015): Delving deep into rectifiers: Surpassing
        human-level performance on imagenet classification. arXiv:1502.01852.
     """
+
+    def __init__(self, initializer, gain=1.0, c01b=False):
+        self.initializer = initializer
+        self.gain = _gain(self, gain)
+        self.c01b = c01b
+
+    def sample(self, shape):
+        return _fan_scaled_sample(self, shape)
 
     def _std(self, shape):
         if self.c01b:
@@ -334,8 +348,8 @@ class Sparse(Initializer):
 
     def sample(self, shape):
         if len(shape) != 2:
-            raise ValueError("Sparse only initializes 2-D shapes, got %r"
-                             % (shape,))
+            raise _ShapeError("Sparse only initializes 2-D shapes, got %r"
+                              % (shape,))
         rows, columns = shape
         nonzeros = int(self.sparsity * rows)
         rng = get_rng()
@@ -370,8 +384,8 @@ class Orthogonal(Initializer):
 
     def sample(self, shape):
         if len(shape) < 2:
-            raise ValueError("Orthogonal needs a shape of at least 2 "
-                             "dimensions, got %r" % (shape,))
+            raise _ShapeError("Orthogonal needs a shape of at least 2 "
+                              "dimensions, got %r" % (shape,))
         matrix_shape = (shape[0], int(np.prod(shape[1:])))
         a = get_rng().normal(0.0, 1.0, matrix_shape)
         u, _, vt = np.linalg.svd(a, full_matrices=False)

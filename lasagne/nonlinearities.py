@@ -2,10 +2,13 @@
 Nonlinearities: elementwise functions of a Theano expression, used as the
 ``nonlinearity`` argument of layers.
 
-Each one takes a Theano expression and returns one of the same shape;
-``softmax`` works along the last axis of a matrix.
+Each one takes a Theano expression and returns one of the same shape (and
+the same dtype, for a float expression); ``softmax`` works along the last
+axis of a matrix.
 """
 import theano.tensor as T
+
+from .utils import _like
 
 
 def sigmoid(x):
@@ -96,7 +99,7 @@ class ScaledTanH(object):
         self.scale_out = scale_out
 
     def __call__(self, x):
-        return T.tanh(x * self.scale_in) * self.scale_out
+        return T.tanh(x * _like(self.scale_in, x)) * _like(self.scale_out, x)
 
 
 ScaledTanh = ScaledTanH
@@ -152,7 +155,7 @@ class LeakyRectify(object):
         self.leakiness = leakiness
 
     def __call__(self, x):
-        return T.nnet.relu(x, self.leakiness)
+        return T.nnet.relu(x, _like(self.leakiness, x))
 
 
 leaky_rectify = LeakyRectify()
@@ -210,7 +213,8 @@ class SELU(object):
         self.scale_neg = scale_neg
 
     def __call__(self, x):
-        return self.scale * T.switch(x > 0, x, self.scale_neg * T.expm1(x))
+        return _like(self.scale, x) * T.switch(
+            x > 0, x, _like(self.scale_neg, x) * T.expm1(x))
 
 
 selu = SELU(scale=1.0507009873554804934193349852946,

@@ -92,7 +92,8 @@ def get_or_compute_grads(loss_or_grads, params):
     Returns
     -------
     list of Theano tensors
-        The gradient of each parameter.
+        The gradient of each parameter: a list of gradients given is
+        returned itself, after the checks.
 
     Raises
     ------
@@ -107,8 +108,12 @@ def get_or_compute_grads(loss_or_grads, params):
         parameters, or a gradient has another number of dimensions than its
         parameter.
     """
-    return _grads(loss_or_grads, _param_list(params, 'get_or_compute_grads'),
-                  'get_or_compute_grads')
+    grads = _grads(loss_or_grads,
+                   _param_list(params, 'get_or_compute_grads'),
+                   'get_or_compute_grads')
+    # As in Lasagne 0.2, a list of gradients comes back as it is, so that
+    # callers may rely on the identity.
+    return loss_or_grads if isinstance(loss_or_grads, list) else grads
 
 
 def _param_list(params, caller, argument='params'):

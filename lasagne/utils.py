@@ -12,6 +12,30 @@ import theano.tensor as T
 int_types = (numbers.Integral, np.integer)
 
 
+# Exception classes for the questions that Lasagne 0.2 answered with another
+# class than the fork's own checks: deriving from both, each satisfies the
+# ``except`` clauses written for either.
+
+class _ArgumentError(TypeError, ValueError):
+    """An argument that is neither of the accepted kinds nor values, where
+    Lasagne 0.2 raised a TypeError (e.g. an unknown pad string)."""
+
+
+class _UnsupportedError(NotImplementedError, ValueError):
+    """A setting a layer does not support, where Lasagne 0.2 raised a
+    NotImplementedError."""
+
+
+class _ShapeError(RuntimeError, ValueError):
+    """A shape an initializer cannot fill, where Lasagne 0.2 raised a
+    RuntimeError."""
+
+
+class _UnsupportedTypeError(RuntimeError, TypeError):
+    """A value of a type a function does not handle, where Lasagne 0.2
+    raised a RuntimeError."""
+
+
 def floatX(arr):
     """Convert data to a NumPy array of Theano's ``floatX`` dtype.
 
@@ -27,6 +51,16 @@ def floatX(arr):
         has that dtype already).
     """
     return np.asarray(arr, dtype=theano.config.floatX)
+
+
+def _like(value, x):
+    """A number `value` as a constant of the dtype of `x` if that is a
+    float dtype, so that it does not upcast `x` (a Python float becomes a
+    float64 constant under floatX=float64); any other value as it is."""
+    dtype = str(getattr(x, 'dtype', ''))
+    if isinstance(value, numbers.Real) and dtype in T.float_dtypes:
+        return T.constant(value, dtype=dtype)
+    return value
 
 
 def shared_empty(dim=2, dtype=None):
@@ -250,7 +284,14 @@ def compute_norms(array, norm_axes=None):
     ValueError
         If `norm_axes` is not given and `array` has another number of
         dimensions.
+    RuntimeError
+        If `array` is neither a numpy array nor a Theano expression (the
+        error is a :class:`TypeError` too).
     """
+    if not isinstance(array, (np.ndarray, theano.gof.Variable)):
+        raise _UnsupportedTypeError(
+            "compute_norms: array must be a numpy array or a Theano "
+            "expression, got a %s" % type(array).__name__)
     ndim = array.ndim
     if norm_axes is None:
         norm_axes = _default_norm_axes(ndim, 'compute_norms', allow_1d=True)

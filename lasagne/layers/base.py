@@ -130,6 +130,11 @@ def _incoming_shape(layer, incoming):
 class Layer(object):
     """The base class of every layer with one input.
 
+    A subclass creates its parameters with :meth:`add_param` in
+    ``__init__`` and implements :meth:`get_output_for` and, if it changes
+    the shape, :meth:`get_output_shape_for`; :doc:`/user/custom_layers`
+    shows how, with examples.
+
     Parameters
     ----------
     incoming : a :class:`Layer` instance or a tuple
@@ -149,43 +154,6 @@ class Layer(object):
     get_output_kwargs : list of str
         Keyword arguments of :meth:`get_output_for` that
         :func:`lasagne.layers.get_output` should not warn about.
-
-    Notes
-    -----
-    Subclasses create their parameters with :meth:`add_param` in
-    ``__init__`` and implement :meth:`get_output_for` and, if the shape
-    changes, :meth:`get_output_shape_for`.
-
-    Examples
-    --------
-    A layer that weights the features of its input with learned factors
-    and adds them up:
-
-    >>> import numpy as np
-    >>> import theano
-    >>> import theano.tensor as T
-    >>> from lasagne import init
-    >>> from lasagne.layers import Layer, InputLayer, get_output
-    >>> class WeightedSum(Layer):
-    ...     def __init__(self, incoming, w=init.Constant(1.), **kwargs):
-    ...         super(WeightedSum, self).__init__(incoming, **kwargs)
-    ...         num_features = self.input_shape[1]
-    ...         self.w = self.add_param(w, (num_features,), name='w')
-    ...
-    ...     def get_output_shape_for(self, input_shape):
-    ...         return input_shape[:1]
-    ...
-    ...     def get_output_for(self, input, **kwargs):
-    ...         return T.dot(input, self.w)
-    >>> l_in = InputLayer((None, 3))
-    >>> l_sum = WeightedSum(l_in, name='sum')
-    >>> l_sum.output_shape
-    (None,)
-    >>> [p.name for p in l_sum.get_params()]
-    ['sum.w']
-    >>> x = np.ones((2, 3), dtype=theano.config.floatX)
-    >>> get_output(l_sum, x).eval().tolist()
-    [3.0, 3.0]
     """
 
     def __init__(self, incoming, name=None):
@@ -228,40 +196,27 @@ class Layer(object):
         return params
 
     def get_output_shape_for(self, input_shape):
-        """The output shape for a given input shape.
-
-        Parameters
-        ----------
-        input_shape : tuple
-            The input shape (ints and Nones).
-
-        Returns
-        -------
-        tuple
-            The output shape (ints and Nones); the input shape unless a
-            subclass changes it.
-        """
+        """The output shape (a tuple of ints and Nones) for an input shape;
+        the input shape itself unless a subclass changes it."""
         return input_shape
 
     def get_output_for(self, input, **kwargs):
-        """The layer's output expression for a given input expression.
+        """The layer's output expression for an input expression;
+        implemented by the subclasses.
 
         Parameters
         ----------
         input : Theano expression
             The input.
         **kwargs
-            Options such as ``deterministic``, passed to every layer by
-            :func:`lasagne.layers.get_output`.
-
-        Returns
-        -------
-        Theano expression
+            Options such as ``deterministic``, which
+            :func:`lasagne.layers.get_output` passes to every layer; a layer
+            ignores those it does not know.
         """
         raise NotImplementedError
 
     def add_param(self, spec, shape, name=None, **tags):
-        """Create a parameter and register it with the layer.
+        """Create a parameter and register it with the layer and its tags.
 
         Parameters
         ----------
@@ -274,8 +229,8 @@ class Layer(object):
             Its name, prefixed with the layer's name and a dot if the layer
             has one.
         **tags
-            Tags of the parameter, e.g. ``regularizable=False``.
-            ``trainable`` and ``regularizable`` default to True.
+            Its tags, e.g. ``regularizable=False``; ``trainable`` and
+            ``regularizable`` default to True.
 
         Returns
         -------
@@ -285,8 +240,7 @@ class Layer(object):
         Raises
         ------
         ValueError or TypeError
-            If `spec` does not give a parameter of `shape`; the message
-            names the layer.
+            If `spec` does not give a parameter of `shape`, naming the layer.
         """
         if name is not None and self.name is not None:
             name = "%s.%s" % (self.name, name)
@@ -313,6 +267,10 @@ def _check_static_shape(layer, shape):
 class MergeLayer(Layer):
     """The base class of layers with several inputs.
 
+    Subclasses implement :meth:`get_output_shape_for` and
+    :meth:`get_output_for`, which receive a list with one shape or
+    expression per input; :doc:`/user/custom_layers` has an example.
+
     Parameters
     ----------
     incomings : list of :class:`Layer` instances or tuples
@@ -326,34 +284,6 @@ class MergeLayer(Layer):
         The shapes of the inputs.
     input_layers : list
         The incoming layers (None where a shape was given).
-
-    Notes
-    -----
-    Subclasses implement :meth:`get_output_shape_for` and
-    :meth:`get_output_for`, which receive a list with one shape or
-    expression per input.
-
-    Examples
-    --------
-    A layer that multiplies its two inputs element by element:
-
-    >>> import numpy as np
-    >>> from lasagne.layers import MergeLayer, InputLayer, get_output
-    >>> class Product(MergeLayer):
-    ...     def get_output_shape_for(self, input_shapes):
-    ...         return input_shapes[0]
-    ...
-    ...     def get_output_for(self, inputs, **kwargs):
-    ...         return inputs[0] * inputs[1]
-    >>> l_a = InputLayer((None, 4))
-    >>> l_b = InputLayer((None, 4))
-    >>> l_prod = Product([l_a, l_b])
-    >>> l_prod.output_shape
-    (None, 4)
-    >>> out = get_output(l_prod, {l_a: np.full((1, 4), 2.),
-    ...                           l_b: np.full((1, 4), 3.)})
-    >>> out.eval().tolist()
-    [[6.0, 6.0, 6.0, 6.0]]
     """
 
     def __init__(self, incomings, name=None):
@@ -380,33 +310,12 @@ class MergeLayer(Layer):
         return shape
 
     def get_output_shape_for(self, input_shapes):
-        """The output shape for given input shapes.
-
-        Parameters
-        ----------
-        input_shapes : list of tuples
-            The shape of each input.
-
-        Returns
-        -------
-        tuple
-            The output shape.
-        """
+        """The output shape for a list of input shapes, one per input;
+        implemented by the subclasses."""
         raise NotImplementedError
 
     def get_output_for(self, inputs, **kwargs):
-        """The layer's output expression for given input expressions.
-
-        Parameters
-        ----------
-        inputs : list of Theano expressions
-            One expression per input, in the order of `incomings`.
-        **kwargs
-            Options passed to every layer by
-            :func:`lasagne.layers.get_output`.
-
-        Returns
-        -------
-        Theano expression
-        """
+        """The layer's output expression for a list of input expressions,
+        one per input in the order of `incomings`; implemented by the
+        subclasses. `kwargs` are as for :meth:`Layer.get_output_for`."""
         raise NotImplementedError

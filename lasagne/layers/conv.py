@@ -14,7 +14,7 @@ from theano.tensor.nnet import abstract_conv
 from .. import init
 from .. import nonlinearities
 from ..theano_extensions import conv
-from ..utils import as_tuple, int_types
+from ..utils import _ArgumentError, _UnsupportedError, as_tuple, int_types
 from .base import (Layer, _check_nonlinearity, _check_positive_int,
                    _describe)
 
@@ -118,16 +118,18 @@ def conv_input_length(output_length, filter_size, stride, pad=0):
 def _int_tuple(layer, value, n, argument, minimum):
     """`value` (an int or an iterable of `n` ints, each at least `minimum`)
     as a tuple of `n` ints; a ValueError naming `layer` and `argument`
-    otherwise."""
+    otherwise, which is also the TypeError that Lasagne 0.2 raised for
+    elements that are not ints."""
     try:
         values = as_tuple(value, n, int_types)
     except (TypeError, ValueError):
         values = None
     if values is None or any(isinstance(v, bool) or v < minimum
                              for v in values):
-        raise ValueError("%s: %s must be an int or an iterable of %d ints, "
-                         "each at least %d, got %r"
-                         % (_describe(layer), argument, n, minimum, value))
+        raise _ArgumentError("%s: %s must be an int or an iterable of %d "
+                             "ints, each at least %d, got %r"
+                             % (_describe(layer), argument, n, minimum,
+                                value))
     return tuple(int(v) for v in values)
 
 
@@ -141,14 +143,14 @@ def _conv_pad(layer, pad, filter_size, argument):
         return pad
     if pad == 'same':
         if any(size % 2 == 0 for size in filter_size):
-            raise ValueError(
+            raise _UnsupportedError(
                 "%s: %s='same' needs odd filter sizes, got filter_size=%r"
                 % (_describe(layer), argument, filter_size))
         return pad
     if isinstance(pad, str):
-        raise ValueError("%s: %s must be 'valid', 'full', 'same', an int or "
-                         "an iterable of %d ints, got %r"
-                         % (_describe(layer), argument, n, pad))
+        raise _ArgumentError("%s: %s must be 'valid', 'full', 'same', an int "
+                             "or an iterable of %d ints, got %r"
+                             % (_describe(layer), argument, n, pad))
     return _int_tuple(layer, pad, n, argument, 0)
 
 
@@ -171,52 +173,55 @@ def _spatial_pads(pad, n):
     return pad if isinstance(pad, tuple) else (pad,) * n
 
 
-def _spatial_words(n):
-    """Words for the docstrings of layers with `n` spatial axes."""
-    spatial = ('input_length',) if n == 1 else ('input_depth', 'input_rows',
-                                                'input_columns')[-n:]
-    return dict(
-        n=n, spatial=', '.join(spatial),
-        axes='spatial axis' if n == 1 else '%d spatial axes' % n,
-        ints='one int' if n == 1 else '%d ints' % n)
+class BaseConvLayer(Layer):
+    """The base class of the convolutional layers.
 
-
-_CONV_DOC = """{title}
-
-    {summary}
+    It checks the arguments, creates the parameters and computes the output
+    shape and the output, ``nonlinearity(convolve(input) + b)``; subclasses
+    implement :meth:`convolve`.
 
     Parameters
     ----------
     incoming : a :class:`Layer` instance or a tuple
         The layer feeding into this layer, or the expected input shape
-        ``(batch_size, num_input_channels, {spatial})``, with a known number
-        of channels.
+        ``(batch_size, num_input_channels, <n spatial axes>)``, with a known
+        number of channels.
     num_filters : int
         The number of filters, i.e. of output channels.
-    filter_size : int or iterable of {ints}
+    filter_size : int or iterable of n ints
         The size of the filters along each spatial axis; an int for all.
-    stride : int or iterable of {ints}
+    stride : int or iterable of n ints
         The stride along each spatial axis.
-    pad : int, iterable of {ints}, 'full', 'same' or 'valid'
-        The zero padding at both ends of each spatial axis: the given
-        amounts (``'valid'`` is 0), ``filter_size - 1`` (``'full'``, every
-        partial overlap of input and filter) or ``filter_size // 2``
-        (``'same'``, an output as large as the input for stride 1; needs
-        odd filter sizes).
+    pad : int, iterable of n ints, 'full', 'same' or 'valid'
+        The zero padding at both ends of each spatial axis: the given amounts
+        (``'valid'`` is 0), ``filter_size - 1`` (``'full'``, every partial
+        overlap of input and filter) or ``filter_size // 2`` (``'same'``, an
+        output as large as the input for stride 1; needs odd filter sizes).
     untie_biases : bool
-        False (the default): one bias per filter. True: one bias per filter
-        and output position, of shape ``(num_filters,) + output_shape[2:]``,
-        which needs a known input size.
+        False (the default): one bias per filter. True: one bias per filter and
+        output position, of shape ``(num_filters,) + output_shape[2:]``, which
+        needs a known input size.
     W : Theano shared variable, expression, numpy array or callable
-        The filters, of shape ``(num_filters, num_input_channels //
-        num_groups) + filter_size``. See :func:`lasagne.utils.create_param`.
+        The filters, of the shape :meth:`get_W_shape` returns. See
+        :func:`lasagne.utils.create_param`.
     b : Theano shared variable, expression, numpy array, callable or None
         The biases; None for no biases.
     nonlinearity : callable or None
         The nonlinearity applied to the output; None for the identity.
     flip_filters : bool
-        {flip}
-{more}
+        True: flip the filters along each spatial axis before sliding them over
+        the input (a convolution). False: do not flip them (a
+        cross-correlation). Filters learnt with one setting give the same
+        results with the other once flipped along their spatial axes.
+    num_groups : int
+        Split the input channels and the filters into this many groups; each
+        group of filters sees its group of channels only. Must divide both
+        numbers.
+    n : int or None
+        The number of spatial axes; None infers it from the input shape.
+    **kwargs
+        Any additional keyword arguments are passed to :class:`Layer`.
+
     Attributes
     ----------
     W, b : Theano shared variables
@@ -224,52 +229,10 @@ _CONV_DOC = """{title}
 
     Notes
     -----
-    Along each spatial axis, the output length is ``(input_length + 2 * pad
-    - filter_size) // stride + 1`` (see :func:`conv_output_length`); with
+    Along each spatial axis, the output length is ``(input_length + 2 * pad -
+    filter_size) // stride + 1`` (see :func:`conv_output_length`); with
     ``pad='same'`` it is ``ceil(input_length / stride)``.
-{examples}"""
-
-_FLIP = """True: flip the filters along each spatial axis before sliding them
-        over the input (a convolution). False: do not flip them (a
-        cross-correlation). Filters learnt with one setting give the same
-        results with the other once flipped along their spatial axes."""
-
-_NUM_GROUPS = """    num_groups : int
-        Split the input channels and the filters into this many groups; each
-        group of filters sees its group of channels only. Must divide both
-        numbers."""
-
-_KWARGS = """    **kwargs
-        Any additional keyword arguments are passed to :class:`Layer`."""
-
-_KWARGS_BASE = """    **kwargs
-        Any additional keyword arguments are passed to
-        :class:`BaseConvLayer` (``num_groups``, see there) and
-        :class:`Layer` (``name``)."""
-
-
-def _conv_doc(n, summary, flip=_FLIP, more='', examples='',
-              title='{n}-D convolutional layer.'):
-    """A convolutional layer's docstring from the shared template; `more`
-    documents the parameters after `flip_filters`."""
-    words = _spatial_words(n) if n else dict(
-        spatial='<n spatial dimensions>', ints='n ints')
-    return _CONV_DOC.format(title=title.format(n=n), summary=summary,
-                            flip=flip, more=more, examples=examples,
-                            **words)
-
-
-class BaseConvLayer(Layer):
-    __doc__ = _conv_doc(
-        None, title="The base class of the convolutional layers.",
-        summary="""It validates the arguments, creates the parameters and
-    computes the output shape and the output (``nonlinearity(convolve(input)
-    + b)``); subclasses implement :meth:`convolve`.""",
-        more=_NUM_GROUPS + """
-    n : int or None
-        The number of spatial dimensions; None infers it from the input
-        shape.
-""" + _KWARGS + "\n")
+    """
 
     # the name of the attribute and argument holding the padding
     _pad_argument = 'pad'
@@ -345,7 +308,7 @@ class BaseConvLayer(Layer):
                              pads)))
 
     def get_output_for(self, input, **kwargs):
-        conved = self.convolve(input, **kwargs)
+        conved = self.convolve(T.as_tensor_variable(input), **kwargs)
         if self.b is None:
             activation = conved
         elif self.untie_biases:
@@ -411,22 +374,70 @@ class _FunctionConvLayer(BaseConvLayer):
 
 
 class Conv1DLayer(_FunctionConvLayer):
-    __doc__ = _conv_doc(
-        1, summary="""Computes ``nonlinearity(convolve(input, W) + b)`` for
-    inputs of shape ``(batch_size, num_input_channels, input_length)``.""",
-        more="""    convolution : callable
+    """1-D convolutional layer.
+
+    Computes ``nonlinearity(convolve(input, W) + b)`` for inputs of shape
+    ``(batch_size, num_input_channels, input_length)``.
+
+    Parameters
+    ----------
+    incoming : a :class:`Layer` instance or a tuple
+        The layer feeding into this layer, or the expected input shape, with a
+        known number of channels.
+    num_filters : int
+        The number of filters, i.e. of output channels.
+    filter_size : int or iterable of one int
+        The filter length.
+    stride : int or iterable of one int
+        The stride.
+    pad : int, iterable of one int, 'full', 'same' or 'valid'
+        The zero padding at both ends of the input: the given amount
+        (``'valid'`` is 0), ``filter_size - 1`` (``'full'``, every partial
+        overlap of input and filter) or ``filter_size // 2`` (``'same'``, an
+        output as long as the input for stride 1; needs an odd filter size).
+    untie_biases : bool
+        False (the default): one bias per filter. True: one bias per filter and
+        output position, of shape ``(num_filters, output_length)``, which needs
+        a known input length.
+    W : Theano shared variable, expression, numpy array or callable
+        The filters, of shape ``(num_filters, num_input_channels // num_groups,
+        filter_length)``. See :func:`lasagne.utils.create_param`.
+    b : Theano shared variable, expression, numpy array, callable or None
+        The biases; None for no biases.
+    nonlinearity : callable or None
+        The nonlinearity applied to the output; None for the identity.
+    flip_filters : bool
+        True (the default): flip the filters before sliding them over the input
+        (a convolution). False: do not flip them (a cross-correlation).
+    convolution : callable
         The 1-D convolution to use, called as ``convolution(input, W,
         input_shape, W_shape, subsample=stride, border_mode=...,
-        filter_flip=flip_filters)`` (and ``num_groups=num_groups`` if that
-        is above 1), where the border mode is ``'half'`` for ``'same'``
-        padding. One of :mod:`lasagne.theano_extensions.conv`; the default
-        is :func:`~lasagne.theano_extensions.conv.conv1d_mc0`. Of these,
-        only :func:`~lasagne.theano_extensions.conv.conv1d_mc0` and
-        :func:`~lasagne.theano_extensions.conv.conv1d_mc1` take
-        `num_groups`; with another one, ``num_groups`` above 1 raises a
-        :class:`ValueError`.
-""" + _KWARGS_BASE + "\n",
-        examples="""
+        filter_flip=flip_filters)`` (and ``num_groups=num_groups`` if that is
+        above 1), where the border mode is ``'half'`` for ``'same'`` padding.
+        One of :mod:`lasagne.theano_extensions.conv`; the default is
+        :func:`~lasagne.theano_extensions.conv.conv1d_mc0`. Of these, only
+        :func:`~lasagne.theano_extensions.conv.conv1d_mc0` and
+        :func:`~lasagne.theano_extensions.conv.conv1d_mc1` take `num_groups`;
+        with another one, ``num_groups`` above 1 raises a :class:`ValueError`.
+    num_groups : int
+        Split the input channels and the filters into this many groups; each
+        group of filters sees its group of channels only. Must divide both
+        numbers. The default is 1.
+    **kwargs
+        Any additional keyword arguments are passed to :class:`Layer` (e.g.
+        `name`).
+
+    Attributes
+    ----------
+    W, b : Theano shared variables
+        The filters and the biases (b is None without biases).
+
+    Notes
+    -----
+    The output length is ``(input_length + 2 * pad - filter_size) // stride +
+    1`` (see :func:`conv_output_length`); with ``pad='same'`` it is
+    ``ceil(input_length / stride)``.
+
     Examples
     --------
     >>> from lasagne.layers import InputLayer, Conv1DLayer
@@ -435,7 +446,7 @@ class Conv1DLayer(_FunctionConvLayer):
     (None, 16, 96)
     >>> Conv1DLayer(l_in, 16, 5, stride=2, pad='same').output_shape
     (None, 16, 50)
-    """)
+    """
 
     def __init__(self, incoming, num_filters, filter_size, stride=1, pad=0,
                  untie_biases=False, W=init.GlorotUniform(),
@@ -449,15 +460,66 @@ class Conv1DLayer(_FunctionConvLayer):
 
 
 class Conv2DLayer(_FunctionConvLayer):
-    __doc__ = _conv_doc(
-        2, summary="""Computes ``nonlinearity(convolve(input, W) + b)`` for
-    inputs of shape ``(batch_size, num_input_channels, input_rows,
-    input_columns)``.""",
-        more="""    convolution : callable
+    """2-D convolutional layer.
+
+    Computes ``nonlinearity(convolve(input, W) + b)`` for inputs of shape
+    ``(batch_size, num_input_channels, input_rows, input_columns)``.
+
+    Parameters
+    ----------
+    incoming : a :class:`Layer` instance or a tuple
+        The layer feeding into this layer, or the expected input shape, with a
+        known number of channels.
+    num_filters : int
+        The number of filters, i.e. of output channels.
+    filter_size : int or iterable of 2 ints
+        The size of the filters (rows, columns); an int for both.
+    stride : int or iterable of 2 ints
+        The stride along the rows and the columns.
+    pad : int, iterable of 2 ints, 'full', 'same' or 'valid'
+        The zero padding at both ends of the rows and of the columns: the given
+        amounts (``'valid'`` is 0), ``filter_size - 1`` (``'full'``, every
+        partial overlap of input and filter) or ``filter_size // 2``
+        (``'same'``, an output as large as the input for stride 1; needs odd
+        filter sizes).
+    untie_biases : bool
+        False (the default): one bias per filter. True: one bias per filter and
+        output position, of shape ``(num_filters, output_rows,
+        output_columns)``, which needs a known input size.
+    W : Theano shared variable, expression, numpy array or callable
+        The filters, of shape ``(num_filters, num_input_channels // num_groups,
+        filter_rows, filter_columns)``. See :func:`lasagne.utils.create_param`.
+    b : Theano shared variable, expression, numpy array, callable or None
+        The biases; None for no biases.
+    nonlinearity : callable or None
+        The nonlinearity applied to the output; None for the identity.
+    flip_filters : bool
+        True (the default): flip the filters along both spatial axes before
+        sliding them over the input (a convolution). False: do not flip them
+        (a cross-correlation). Filters learnt with one setting give the same
+        results with the other once flipped along their spatial axes.
+    convolution : callable
         The convolution to use, with the interface of
         :func:`theano.tensor.nnet.conv2d` (the default).
-""" + _KWARGS_BASE + "\n",
-        examples="""
+    num_groups : int
+        Split the input channels and the filters into this many groups; each
+        group of filters sees its group of channels only. Must divide both
+        numbers. The default is 1.
+    **kwargs
+        Any additional keyword arguments are passed to :class:`Layer` (e.g.
+        `name`).
+
+    Attributes
+    ----------
+    W, b : Theano shared variables
+        The filters and the biases (b is None without biases).
+
+    Notes
+    -----
+    Along each spatial axis, the output length is ``(input_length + 2 * pad -
+    filter_size) // stride + 1`` (see :func:`conv_output_length`); with
+    ``pad='same'`` it is ``ceil(input_length / stride)``.
+
     Examples
     --------
     >>> from lasagne.layers import InputLayer, Conv2DLayer
@@ -469,7 +531,7 @@ class Conv2DLayer(_FunctionConvLayer):
     (16, 3, 3, 3)
     >>> Conv2DLayer(l_in, 15, 3, pad="same", num_groups=3).W.get_value().shape
     (15, 1, 3, 3)
-    """)
+    """
 
     def __init__(self, incoming, num_filters, filter_size, stride=(1, 1),
                  pad=0, untie_biases=False, W=init.GlorotUniform(),
@@ -483,22 +545,73 @@ class Conv2DLayer(_FunctionConvLayer):
 
 
 class Conv3DLayer(_FunctionConvLayer):
-    __doc__ = _conv_doc(
-        3, summary="""Computes ``nonlinearity(convolve(input, W) + b)`` for
-    inputs of shape ``(batch_size, num_input_channels, input_depth,
-    input_rows, input_columns)``.""",
-        more="""    convolution : callable or None
+    """3-D convolutional layer.
+
+    Computes ``nonlinearity(convolve(input, W) + b)`` for inputs of shape
+    ``(batch_size, num_input_channels, input_depth, input_rows,
+    input_columns)``.
+
+    Parameters
+    ----------
+    incoming : a :class:`Layer` instance or a tuple
+        The layer feeding into this layer, or the expected input shape, with a
+        known number of channels.
+    num_filters : int
+        The number of filters, i.e. of output channels.
+    filter_size : int or iterable of 3 ints
+        The size of the filters (depth, rows, columns); an int for all three.
+    stride : int or iterable of 3 ints
+        The stride along each spatial axis.
+    pad : int, iterable of 3 ints, 'full', 'same' or 'valid'
+        The zero padding at both ends of each spatial axis: the given amounts
+        (``'valid'`` is 0), ``filter_size - 1`` (``'full'``, every partial
+        overlap of input and filter) or ``filter_size // 2`` (``'same'``, an
+        output as large as the input for stride 1; needs odd filter sizes).
+    untie_biases : bool
+        False (the default): one bias per filter. True: one bias per filter and
+        output position, of shape ``(num_filters,) + output_shape[2:]``, which
+        needs a known input size.
+    W : Theano shared variable, expression, numpy array or callable
+        The filters, of shape ``(num_filters, num_input_channels // num_groups,
+        filter_depth, filter_rows, filter_columns)``. See
+        :func:`lasagne.utils.create_param`.
+    b : Theano shared variable, expression, numpy array, callable or None
+        The biases; None for no biases.
+    nonlinearity : callable or None
+        The nonlinearity applied to the output; None for the identity.
+    flip_filters : bool
+        True (the default): flip the filters along the three spatial axes
+        before sliding them over the input (a convolution). False: do not flip
+        them (a cross-correlation).
+    convolution : callable or None
         The convolution to use, with the interface of
         :func:`theano.tensor.nnet.conv3d`; None (the default) for that one.
-""" + _KWARGS_BASE + "\n",
-        examples="""
+    num_groups : int
+        Split the input channels and the filters into this many groups; each
+        group of filters sees its group of channels only. Must divide both
+        numbers. The default is 1.
+    **kwargs
+        Any additional keyword arguments are passed to :class:`Layer` (e.g.
+        `name`).
+
+    Attributes
+    ----------
+    W, b : Theano shared variables
+        The filters and the biases (b is None without biases).
+
+    Notes
+    -----
+    Along each spatial axis, the output length is ``(input_length + 2 * pad -
+    filter_size) // stride + 1`` (see :func:`conv_output_length`); with
+    ``pad='same'`` it is ``ceil(input_length / stride)``.
+
     Examples
     --------
     >>> from lasagne.layers import InputLayer, Conv3DLayer
     >>> l_in = InputLayer((None, 3, 8, 32, 32))
     >>> Conv3DLayer(l_in, num_filters=4, filter_size=3).output_shape
     (None, 4, 6, 30, 30)
-    """)
+    """
 
     def __init__(self, incoming, num_filters, filter_size, stride=(1, 1, 1),
                  pad=0, untie_biases=False, W=init.GlorotUniform(),
@@ -594,11 +707,12 @@ class _TransposedConvLayer(BaseConvLayer):
                                num_groups=self.num_groups)
 
 
-_TRANSPOSED_DOC = """{n}-D transposed convolutional layer.
+class TransposedConv2DLayer(_TransposedConvLayer):
+    """2-D transposed convolutional layer.
 
-    The transpose of a {n}-D convolution: it maps the convolution's output
-    shape back to its input shape, with the same connectivity. Also known as
-    a fractionally strided convolution or, somewhat misleadingly, a
+    The transpose of a 2-D convolution: it maps the convolution's output shape
+    back to its input shape, with the same connectivity. Also known as a
+    fractionally strided convolution or, somewhat misleadingly, a
     deconvolution. It can be thought of as spreading the input out, with
     ``stride - 1`` zeros between adjacent input elements, padding it with
     ``filter_size - 1 - crop`` zeros at both ends, and cross-correlating the
@@ -608,71 +722,68 @@ _TRANSPOSED_DOC = """{n}-D transposed convolutional layer.
     ----------
     incoming : a :class:`Layer` instance or a tuple
         The layer feeding into this layer, or the expected input shape
-        ``(batch_size, num_input_channels, {spatial})``, with a known number
-        of channels.
+        ``(batch_size, num_input_channels, input_rows, input_columns)``, with a
+        known number of channels.
     num_filters : int
         The number of output channels.
-    filter_size : int or iterable of {n} ints
-        The filter size along each spatial axis; an int for all.
-    stride : int or iterable of {n} ints
+    filter_size : int or iterable of 2 ints
+        The filter size (rows, columns); an int for both.
+    stride : int or iterable of 2 ints
         The stride of the convolution that is transposed: how far apart
         adjacent input elements are spread in the output.
-    crop : int, iterable of {n} ints, 'full', 'same' or 'valid'
-        The padding of the convolution that is transposed, removed from
-        both ends of each spatial axis of the full transposed output: the
-        given amounts (``'valid'`` is 0), ``filter_size - 1`` (``'full'``)
-        or ``filter_size // 2`` (``'same'``; needs odd filter sizes).
+    crop : int, iterable of 2 ints, 'full', 'same' or 'valid'
+        The padding of the convolution that is transposed, removed from both
+        ends of each spatial axis of the full transposed output: the given
+        amounts (``'valid'`` is 0), ``filter_size - 1`` (``'full'``) or
+        ``filter_size // 2`` (``'same'``; needs odd filter sizes).
     untie_biases : bool
-        False: one bias per output channel. True: one per output channel
-        and position, of shape ``(num_filters,) + output_shape[2:]``.
+        False (the default): one bias per output channel. True: one per output
+        channel and position, of shape ``(num_filters,) + output_shape[2:]``.
     W : Theano shared variable, expression, numpy array or callable
-        The filters, of shape ``(num_input_channels, num_filters //
-        num_groups) + filter_size``, i.e. those of the convolution that is
-        transposed (its input and output channels are swapped).
+        The filters, of shape ``(num_input_channels, num_filters // num_groups)
+        + filter_size``: those of the convolution that is transposed, whose
+        input and output channels are this layer's output and input channels.
     b : Theano shared variable, expression, numpy array, callable or None
         The biases; None for no biases.
     nonlinearity : callable or None
         The nonlinearity; None for the identity.
     flip_filters : bool
-        Whether to flip the filters; False (the default) gives the transpose
-        of a convolution that flips them, i.e. of a :class:`Conv{n}DLayer`
-        with the default ``flip_filters=True`` and the same `W`.
-    output_size : int, iterable of {n} ints, Theano vector or None
-        With a stride above 1, several output sizes are mapped to the same
-        input size by the convolution; this chooses one of them. None (the
-        default) takes the smallest. A Theano vector sets it at run time
-        (the output shape is then unknown before).
+        Whether to flip the filters. False (the default) gives the transpose of
+        a convolution that flips them: of a :class:`Conv2DLayer` with the
+        default ``flip_filters=True`` and the same `W`.
+    output_size : int, iterable of 2 ints, Theano vector or None
+        With a stride above 1, the convolution maps several sizes to the same
+        output size; this chooses the one this layer produces. None (the
+        default) takes the smallest. A Theano vector sets it at run time (the
+        output shape is then unknown before).
+    num_groups : int
+        Split the input channels and the filters into this many groups, as in
+        :class:`Conv2DLayer`. The default is 1.
     **kwargs
-        Any additional keyword arguments are passed to
-        :class:`BaseConvLayer` (``num_groups``) and :class:`Layer`
-        (``name``).
+        Any additional keyword arguments are passed to :class:`Layer` (e.g.
+        `name`).
 
     Attributes
     ----------
     W, b : Theano shared variables
-        The filters and the biases.
+        The filters and the biases (b is None without biases).
 
     Notes
     -----
-    Along each spatial axis, the output length is ``(input_length - 1) *
-    stride - 2 * crop + filter_size`` unless `output_size` says otherwise
-    (see :func:`conv_input_length`), which is the input length of the
-    convolution whose output length is ``input_length``.
+    Along each spatial axis, the output length is ``(input_length - 1) * stride
+    - 2 * crop + filter_size`` unless `output_size` says otherwise (see
+    :func:`conv_input_length`): the input length of the convolution whose
+    output length is ``input_length``.
 
     Examples
     --------
-    >>> from lasagne.layers import InputLayer, {name}
-    >>> l_in = InputLayer((None, 8, {example_in}))
-    >>> {name}(l_in, num_filters=3, filter_size=3, stride=2).output_shape
-    (None, 3, {example_out})
+    >>> from lasagne.layers import InputLayer, TransposedConv2DLayer
+    >>> l_in = InputLayer((None, 8, 16, 16))
+    >>> l_up = TransposedConv2DLayer(l_in, num_filters=3, filter_size=3,
+    ...                              stride=2)
+    >>> l_up.output_shape
+    (None, 3, 33, 33)
     """
-
-
-class TransposedConv2DLayer(_TransposedConvLayer):
-    __doc__ = _TRANSPOSED_DOC.format(
-        n=2, spatial='input_rows, input_columns',
-        name='TransposedConv2DLayer', example_in='16, 16',
-        example_out='33, 33')
 
     def __init__(self, incoming, num_filters, filter_size, stride=(1, 1),
                  crop=0, untie_biases=False, W=init.GlorotUniform(),
@@ -684,10 +795,82 @@ class TransposedConv2DLayer(_TransposedConvLayer):
 
 
 class TransposedConv3DLayer(_TransposedConvLayer):
-    __doc__ = _TRANSPOSED_DOC.format(
-        n=3, spatial='input_depth, input_rows, input_columns',
-        name='TransposedConv3DLayer', example_in='4, 16, 16',
-        example_out='9, 33, 33')
+    """3-D transposed convolutional layer.
+
+    The transpose of a 3-D convolution: it maps the convolution's output shape
+    back to its input shape, with the same connectivity. Also known as a
+    fractionally strided convolution or, somewhat misleadingly, a
+    deconvolution. It can be thought of as spreading the input out, with
+    ``stride - 1`` zeros between adjacent input elements, padding it with
+    ``filter_size - 1 - crop`` zeros at both ends, and cross-correlating the
+    result with the filters (flipped if `flip_filters` is True).
+
+    Parameters
+    ----------
+    incoming : a :class:`Layer` instance or a tuple
+        The layer feeding into this layer, or the expected input shape
+        ``(batch_size, num_input_channels, input_depth, input_rows,
+        input_columns)``, with a known number of channels.
+    num_filters : int
+        The number of output channels.
+    filter_size : int or iterable of 3 ints
+        The filter size (depth, rows, columns); an int for all three.
+    stride : int or iterable of 3 ints
+        The stride of the convolution that is transposed: how far apart
+        adjacent input elements are spread in the output.
+    crop : int, iterable of 3 ints, 'full', 'same' or 'valid'
+        The padding of the convolution that is transposed, removed from both
+        ends of each spatial axis of the full transposed output: the given
+        amounts (``'valid'`` is 0), ``filter_size - 1`` (``'full'``) or
+        ``filter_size // 2`` (``'same'``; needs odd filter sizes).
+    untie_biases : bool
+        False (the default): one bias per output channel. True: one per output
+        channel and position, of shape ``(num_filters,) + output_shape[2:]``.
+    W : Theano shared variable, expression, numpy array or callable
+        The filters, of shape ``(num_input_channels, num_filters // num_groups)
+        + filter_size``: those of the convolution that is transposed, whose
+        input and output channels are this layer's output and input channels.
+    b : Theano shared variable, expression, numpy array, callable or None
+        The biases; None for no biases.
+    nonlinearity : callable or None
+        The nonlinearity; None for the identity.
+    flip_filters : bool
+        Whether to flip the filters. False (the default) gives the transpose of
+        a convolution that flips them: of a :class:`Conv3DLayer` with the
+        default ``flip_filters=True`` and the same `W`.
+    output_size : int, iterable of 3 ints, Theano vector or None
+        With a stride above 1, the convolution maps several sizes to the same
+        output size; this chooses the one this layer produces. None (the
+        default) takes the smallest. A Theano vector sets it at run time (the
+        output shape is then unknown before).
+    num_groups : int
+        Split the input channels and the filters into this many groups, as in
+        :class:`Conv3DLayer`. The default is 1.
+    **kwargs
+        Any additional keyword arguments are passed to :class:`Layer` (e.g.
+        `name`).
+
+    Attributes
+    ----------
+    W, b : Theano shared variables
+        The filters and the biases (b is None without biases).
+
+    Notes
+    -----
+    Along each spatial axis, the output length is ``(input_length - 1) * stride
+    - 2 * crop + filter_size`` unless `output_size` says otherwise (see
+    :func:`conv_input_length`): the input length of the convolution whose
+    output length is ``input_length``.
+
+    Examples
+    --------
+    >>> from lasagne.layers import InputLayer, TransposedConv3DLayer
+    >>> l_in = InputLayer((None, 8, 4, 16, 16))
+    >>> l_up = TransposedConv3DLayer(l_in, num_filters=3, filter_size=3,
+    ...                              stride=2)
+    >>> l_up.output_shape
+    (None, 3, 9, 33, 33)
+    """
 
     def __init__(self, incoming, num_filters, filter_size,
                  stride=(1, 1, 1), crop=0, untie_biases=False,

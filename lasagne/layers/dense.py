@@ -86,6 +86,7 @@ class DenseLayer(Layer):
         return tuple(input_shape[:leading]) + (self.num_units,)
 
     def get_output_for(self, input, **kwargs):
+        input = T.as_tensor_variable(input)
         leading = _leading_axes(self.num_leading_axes, input.ndim)
         if input.ndim > leading + 1:
             input = input.flatten(leading + 1)

@@ -18,12 +18,12 @@ from theano import gpuarray
 
 from .. import init
 from .. import nonlinearities
+from ..utils import _UnsupportedError
 from .base import Layer, _describe
 from .normalization import BatchNormLayer, batch_norm
-from .conv import (_KWARGS, _NUM_GROUPS, BaseConvLayer, _border_mode,
-                   _conv_doc, _spatial_words)
-from .pool import (_MODE_DOC, _PoolLayer, _kaiming_sizes, _kaiming_windows,
-                   _spp_args, _spp_output_shape)
+from .conv import BaseConvLayer, _border_mode
+from .pool import (_PoolLayer, _kaiming_sizes, _kaiming_windows, _spp_args,
+                   _spp_output_shape)
 
 _NEEDS = ("lasagne.layers.dnn needs Theano's gpuarray backend (pygpu with a "
           "CUDA device, e.g. THEANO_FLAGS=device=cuda) and cuDNN")
@@ -62,21 +62,66 @@ class _DNNConvLayer(BaseConvLayer):
                            num_groups=self.num_groups)
 
 
-def _dnn_conv_doc(n):
-    return _conv_doc(
-        n, summary="""The same layer as :class:`lasagne.layers.Conv%dDLayer`,
-    with parameters of the same shapes, except that it does not flip the
-    filters by default.""" % n,
-        flip="""True: flip the filters (a convolution). False (the default): a
-        cross-correlation, which cuDNN computes natively. Filters learnt by
-        a :class:`~lasagne.layers.Conv%dDLayer` with its default
-        ``flip_filters=True`` need True here.""" % n,
-        more=_NUM_GROUPS + "\n" + _KWARGS + "\n",
-        title="{n}-D convolutional layer computed by cuDNN.")
-
-
 class Conv2DDNNLayer(_DNNConvLayer):
-    __doc__ = _dnn_conv_doc(2)
+    """2-D convolutional layer computed by cuDNN.
+
+    The same layer as :class:`lasagne.layers.Conv2DLayer`, with
+    parameters of the same shapes, except that it does not flip the filters by
+    default.
+
+    Parameters
+    ----------
+    incoming : a :class:`Layer` instance or a tuple
+        The layer feeding into this layer, or the expected input shape, with a
+        known number of channels.
+    num_filters : int
+        The number of filters, i.e. of output channels.
+    filter_size : int or iterable of 2 ints
+        The size of the filters (rows, columns); an int for both.
+    stride : int or iterable of 2 ints
+        The stride along the rows and the columns.
+    pad : int, iterable of 2 ints, 'full', 'same' or 'valid'
+        The zero padding at both ends of the rows and of the columns: the given
+        amounts (``'valid'`` is 0), ``filter_size - 1`` (``'full'``, every
+        partial overlap of input and filter) or ``filter_size // 2``
+        (``'same'``, an output as large as the input for stride 1; needs odd
+        filter sizes).
+    untie_biases : bool
+        False (the default): one bias per filter. True: one bias per filter and
+        output position, of shape ``(num_filters, output_rows,
+        output_columns)``, which needs a known input size.
+    W : Theano shared variable, expression, numpy array or callable
+        The filters, of shape ``(num_filters, num_input_channels // num_groups,
+        filter_rows, filter_columns)``. See :func:`lasagne.utils.create_param`.
+    b : Theano shared variable, expression, numpy array, callable or None
+        The biases; None for no biases.
+    nonlinearity : callable or None
+        The nonlinearity applied to the output; None for the identity.
+    flip_filters : bool
+        True: flip the filters (a convolution). False (the default): a
+        cross-correlation, which cuDNN computes natively. Filters learnt by a
+        :class:`~lasagne.layers.Conv2DLayer` with its default
+        ``flip_filters=True`` need True here.
+    num_groups : int
+        Split the input channels and the filters into this many groups; each
+        group of filters sees its group of channels only. Must divide both
+        numbers. The default is 1.
+    **kwargs
+        Any additional keyword arguments are passed to :class:`Layer` (e.g.
+        `name`).
+
+    Attributes
+    ----------
+    W, b : Theano shared variables
+        The filters and the biases (b is None without biases).
+
+    Notes
+    -----
+    Along each spatial axis, the output length is ``(input_length + 2 * pad -
+    filter_size) // stride + 1`` (see
+    :func:`lasagne.layers.conv.conv_output_length`); with ``pad='same'`` it
+    is ``ceil(input_length / stride)``.
+    """
 
     def __init__(self, incoming, num_filters, filter_size, stride=(1, 1),
                  pad=0, untie_biases=False, W=init.GlorotUniform(),
@@ -88,7 +133,65 @@ class Conv2DDNNLayer(_DNNConvLayer):
 
 
 class Conv3DDNNLayer(_DNNConvLayer):
-    __doc__ = _dnn_conv_doc(3)
+    """3-D convolutional layer computed by cuDNN.
+
+    The same layer as :class:`lasagne.layers.Conv3DLayer`, with
+    parameters of the same shapes, except that it does not flip the filters by
+    default.
+
+    Parameters
+    ----------
+    incoming : a :class:`Layer` instance or a tuple
+        The layer feeding into this layer, or the expected input shape, with a
+        known number of channels.
+    num_filters : int
+        The number of filters, i.e. of output channels.
+    filter_size : int or iterable of 3 ints
+        The size of the filters (depth, rows, columns); an int for all three.
+    stride : int or iterable of 3 ints
+        The stride along each spatial axis.
+    pad : int, iterable of 3 ints, 'full', 'same' or 'valid'
+        The zero padding at both ends of each spatial axis: the given amounts
+        (``'valid'`` is 0), ``filter_size - 1`` (``'full'``, every partial
+        overlap of input and filter) or ``filter_size // 2`` (``'same'``, an
+        output as large as the input for stride 1; needs odd filter sizes).
+    untie_biases : bool
+        False (the default): one bias per filter. True: one bias per filter and
+        output position, of shape ``(num_filters,) + output_shape[2:]``, which
+        needs a known input size.
+    W : Theano shared variable, expression, numpy array or callable
+        The filters, of shape ``(num_filters, num_input_channels // num_groups,
+        filter_depth, filter_rows, filter_columns)``. See
+        :func:`lasagne.utils.create_param`.
+    b : Theano shared variable, expression, numpy array, callable or None
+        The biases; None for no biases.
+    nonlinearity : callable or None
+        The nonlinearity applied to the output; None for the identity.
+    flip_filters : bool
+        True: flip the filters (a convolution). False (the default): a
+        cross-correlation, which cuDNN computes natively. Filters learnt by a
+        :class:`~lasagne.layers.Conv3DLayer` with its default
+        ``flip_filters=True`` need True here.
+    num_groups : int
+        Split the input channels and the filters into this many groups; each
+        group of filters sees its group of channels only. Must divide both
+        numbers. The default is 1.
+    **kwargs
+        Any additional keyword arguments are passed to :class:`Layer` (e.g.
+        `name`).
+
+    Attributes
+    ----------
+    W, b : Theano shared variables
+        The filters and the biases (b is None without biases).
+
+    Notes
+    -----
+    Along each spatial axis, the output length is ``(input_length + 2 * pad -
+    filter_size) // stride + 1`` (see
+    :func:`lasagne.layers.conv.conv_output_length`); with ``pad='same'`` it
+    is ``ceil(input_length / stride)``.
+    """
 
     def __init__(self, incoming, num_filters, filter_size, stride=(1, 1, 1),
                  pad=0, untie_biases=False, W=init.GlorotUniform(),
@@ -107,7 +210,7 @@ class _DNNPoolLayer(_PoolLayer):
         super(_DNNPoolLayer, self).__init__(incoming, pool_size, stride, pad,
                                             True, mode, n, **kwargs)
         if not ignore_border:
-            raise ValueError(
+            raise _UnsupportedError(
                 "%s: cuDNN only pools windows that lie inside the (padded) "
                 "input; ignore_border=False is not supported"
                 % _describe(self))
@@ -117,50 +220,42 @@ class _DNNPoolLayer(_PoolLayer):
                             self.pad)
 
 
-_POOL_DOC = """{n}-D pooling layer computed by cuDNN.
+class Pool2DDNNLayer(_DNNPoolLayer):
+    """2-D pooling layer computed by cuDNN.
 
-    The same layer as :class:`lasagne.layers.{base}` with
-    ``ignore_border=True``.{max_note}
+    The same layer as :class:`lasagne.layers.Pool2DLayer` with
+    ``ignore_border=True``, for inputs of shape ``(batch_size, num_channels,
+    input_rows, input_columns)``.
 
     Parameters
     ----------
     incoming : a :class:`Layer` instance or a tuple
-        The layer feeding into this layer, or the expected input shape
-        ``(batch_size, num_channels, {spatial})``.
-    pool_size : int or iterable of {n} ints
-        The window size along each spatial axis; an int for all.
-    stride : int, iterable of {n} ints or None
+        The layer feeding into this layer, or the expected input shape.
+    pool_size : int or iterable of 2 ints
+        The window size (rows, columns); an int for both.
+    stride : int, iterable of 2 ints or None
         The distance between the starts of adjacent windows; None (the
-        default) for the pool size.
-    pad : int or iterable of {n} ints
+        default) for the pool size, i.e. windows that do not overlap.
+    pad : int or iterable of 2 ints
         The padding at both ends of each spatial axis, smaller than the pool
         size.
     ignore_border : bool
         Must be True (the default): only windows that lie inside the
-        (padded) input count. False raises a :class:`ValueError`.
-        It is an argument for compatibility with
-        :class:`lasagne.layers.{base}`.{mode_doc}
+        (padded) input count; False raises a :class:`NotImplementedError`
+        (also a :class:`ValueError`). The argument is there for
+        compatibility with :class:`lasagne.layers.Pool2DLayer`.
+    mode : {'max', 'average_inc_pad', 'average_exc_pad', 'sum'}
+        The pooling function: the maximum (the default), the mean
+        including padded positions, the mean excluding them, or the
+        sum.
     **kwargs
         Any additional keyword arguments are passed to :class:`Layer`.
 
     Notes
     -----
-    Along each spatial axis, the output length is ``(input_length + 2 * pad
-    - pool_size) // stride + 1``.
+    Along each spatial axis, the output length is ``(input_length + 2 *
+    pad - pool_size) // stride + 1``.
     """
-
-
-def _pool_doc(n, max_only):
-    return _POOL_DOC.format(
-        base=('MaxPool%dDLayer' if max_only else 'Pool%dDLayer') % n,
-        **_spatial_words(n),
-        max_note=(" Each output element is the maximum of its window."
-                  if max_only else ""),
-        mode_doc="" if max_only else _MODE_DOC)
-
-
-class Pool2DDNNLayer(_DNNPoolLayer):
-    __doc__ = _pool_doc(2, False)
 
     def __init__(self, incoming, pool_size, stride=None, pad=(0, 0),
                  ignore_border=True, mode='max', **kwargs):
@@ -170,7 +265,37 @@ class Pool2DDNNLayer(_DNNPoolLayer):
 
 
 class MaxPool2DDNNLayer(Pool2DDNNLayer):
-    __doc__ = _pool_doc(2, True)
+    """2-D max-pooling layer computed by cuDNN.
+
+    The same layer as :class:`lasagne.layers.MaxPool2DLayer` with
+    ``ignore_border=True``, for inputs of shape ``(batch_size, num_channels,
+    input_rows, input_columns)``.
+
+    Parameters
+    ----------
+    incoming : a :class:`Layer` instance or a tuple
+        The layer feeding into this layer, or the expected input shape.
+    pool_size : int or iterable of 2 ints
+        The window size (rows, columns); an int for both.
+    stride : int, iterable of 2 ints or None
+        The distance between the starts of adjacent windows; None (the
+        default) for the pool size, i.e. windows that do not overlap.
+    pad : int or iterable of 2 ints
+        The padding at both ends of each spatial axis, smaller than the pool
+        size.
+    ignore_border : bool
+        Must be True (the default): only windows that lie inside the
+        (padded) input count; False raises a :class:`NotImplementedError`
+        (also a :class:`ValueError`). The argument is there for
+        compatibility with :class:`lasagne.layers.MaxPool2DLayer`.
+    **kwargs
+        Any additional keyword arguments are passed to :class:`Layer`.
+
+    Notes
+    -----
+    Along each spatial axis, the output length is ``(input_length + 2 *
+    pad - pool_size) // stride + 1``.
+    """
 
     def __init__(self, incoming, pool_size, stride=None, pad=(0, 0),
                  ignore_border=True, **kwargs):
@@ -180,7 +305,41 @@ class MaxPool2DDNNLayer(Pool2DDNNLayer):
 
 
 class Pool3DDNNLayer(_DNNPoolLayer):
-    __doc__ = _pool_doc(3, False)
+    """3-D pooling layer computed by cuDNN.
+
+    The same layer as :class:`lasagne.layers.Pool3DLayer` with
+    ``ignore_border=True``, for inputs of shape ``(batch_size, num_channels,
+    input_depth, input_rows, input_columns)``.
+
+    Parameters
+    ----------
+    incoming : a :class:`Layer` instance or a tuple
+        The layer feeding into this layer, or the expected input shape.
+    pool_size : int or iterable of 3 ints
+        The window size (depth, rows, columns); an int for all three.
+    stride : int, iterable of 3 ints or None
+        The distance between the starts of adjacent windows; None (the
+        default) for the pool size, i.e. windows that do not overlap.
+    pad : int or iterable of 3 ints
+        The padding at both ends of each spatial axis, smaller than the pool
+        size.
+    ignore_border : bool
+        Must be True (the default): only windows that lie inside the
+        (padded) input count; False raises a :class:`NotImplementedError`
+        (also a :class:`ValueError`). The argument is there for
+        compatibility with :class:`lasagne.layers.Pool3DLayer`.
+    mode : {'max', 'average_inc_pad', 'average_exc_pad', 'sum'}
+        The pooling function: the maximum (the default), the mean
+        including padded positions, the mean excluding them, or the
+        sum.
+    **kwargs
+        Any additional keyword arguments are passed to :class:`Layer`.
+
+    Notes
+    -----
+    Along each spatial axis, the output length is ``(input_length + 2 *
+    pad - pool_size) // stride + 1``.
+    """
 
     def __init__(self, incoming, pool_size, stride=None, pad=(0, 0, 0),
                  ignore_border=True, mode='max', **kwargs):
@@ -190,7 +349,37 @@ class Pool3DDNNLayer(_DNNPoolLayer):
 
 
 class MaxPool3DDNNLayer(Pool3DDNNLayer):
-    __doc__ = _pool_doc(3, True)
+    """3-D max-pooling layer computed by cuDNN.
+
+    The same layer as :class:`lasagne.layers.MaxPool3DLayer` with
+    ``ignore_border=True``, for inputs of shape ``(batch_size, num_channels,
+    input_depth, input_rows, input_columns)``.
+
+    Parameters
+    ----------
+    incoming : a :class:`Layer` instance or a tuple
+        The layer feeding into this layer, or the expected input shape.
+    pool_size : int or iterable of 3 ints
+        The window size (depth, rows, columns); an int for all three.
+    stride : int, iterable of 3 ints or None
+        The distance between the starts of adjacent windows; None (the
+        default) for the pool size, i.e. windows that do not overlap.
+    pad : int or iterable of 3 ints
+        The padding at both ends of each spatial axis, smaller than the pool
+        size.
+    ignore_border : bool
+        Must be True (the default): only windows that lie inside the
+        (padded) input count; False raises a :class:`NotImplementedError`
+        (also a :class:`ValueError`). The argument is there for
+        compatibility with :class:`lasagne.layers.MaxPool3DLayer`.
+    **kwargs
+        Any additional keyword arguments are passed to :class:`Layer`.
+
+    Notes
+    -----
+    Along each spatial axis, the output length is ``(input_length + 2 *
+    pad - pool_size) // stride + 1``.
+    """
 
     def __init__(self, incoming, pool_size, stride=None, pad=(0, 0, 0),
                  ignore_border=True, **kwargs):
@@ -205,7 +394,7 @@ class SpatialPyramidPoolingDNNLayer(Layer):
     Pools each channel of a 2-D input into ``d`` by ``d`` bins for each
     ``d`` in `pool_dims`, and concatenates the flattened results, so that
     the output size does not depend on the input size. The bins are laid
-    out as in [1]_ (``implementation='kaiming'`` of
+    out as in [1]_ (``implementation='fast'`` of
     :class:`lasagne.layers.SpatialPyramidPoolingLayer`): along an axis of
     length ``a``, windows of ``ceil(a / d)`` positions start every
     ``floor(a / d)`` positions, and the first ``d`` of them are kept. This

@@ -1,6 +1,8 @@
 """
 A layer that looks up learned vectors for integer indices.
 """
+import theano.tensor as T
+
 from .. import init
 from .base import Layer, _check_positive_int, _describe
 
@@ -65,6 +67,7 @@ class EmbeddingLayer(Layer):
         return tuple(input_shape) + (self.output_size,)
 
     def get_output_for(self, input, **kwargs):
+        input = T.as_tensor_variable(input)
         if not input.dtype.startswith(('int', 'uint')):
             raise TypeError("%s: the input must be of an integer type, got "
                             "%s; give the InputLayer an integer input_var, "

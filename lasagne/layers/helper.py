@@ -40,12 +40,13 @@ def _incoming(layer):
 
 def _check_layer_keys(given, caller):
     """Raise a TypeError naming `caller` unless every key of the dict
-    `given` is a layer."""
+    `given` is a layer or None, which stands for the missing input layer of
+    layers built from a shape."""
     for key in given:
-        if not isinstance(key, Layer):
+        if key is not None and not isinstance(key, Layer):
             raise TypeError("%s: the keys of a dict of inputs must be Lasagne "
-                            "layers (e.g. InputLayer instances), got a key of "
-                            "type %s: %r"
+                            "layers (e.g. InputLayer instances) or None, got "
+                            "a key of type %s: %r"
                             % (caller, type(key).__name__, key))
 
 
@@ -122,7 +123,9 @@ def get_output(layer_or_layers, inputs=None, **kwargs):
         What the network is fed: None to use the input variables of its
         :class:`InputLayer` instances; one expression or array for a network
         with a single input layer; or a dict mapping layers (input layers or
-        any other, which then stand as inputs) to expressions or arrays.
+        any other, which then stand as inputs) to expressions or arrays. The
+        key None feeds the layers built from a shape tuple instead of an
+        incoming layer.
     **kwargs
         Passed to the ``get_output_for`` method of every layer, e.g.
         ``deterministic=True`` to switch off noise layers. A keyword that no
@@ -139,7 +142,7 @@ def get_output(layer_or_layers, inputs=None, **kwargs):
         If a single input is given for a network with several input layers,
         or a layer the outputs depend on has no input.
     TypeError
-        If `inputs` is a dict with a key that is not a layer.
+        If `inputs` is a dict with a key that is neither a layer nor None.
 
     Examples
     --------
@@ -224,7 +227,8 @@ def get_output_shape(layer_or_layers, input_shapes=None):
     input_shapes : None, tuple or dict
         None for the shapes the network was built with; one shape for a
         network with a single input layer; or a dict mapping layers to
-        shapes.
+        shapes, where the key None stands for the missing input of layers
+        built from a shape tuple.
 
     Returns
     -------
@@ -236,7 +240,8 @@ def get_output_shape(layer_or_layers, input_shapes=None):
     ValueError
         If a single shape is given for a network with several input layers.
     TypeError
-        If `input_shapes` is a dict with a key that is not a layer.
+        If `input_shapes` is a dict with a key that is neither a layer nor
+        None.
 
     Examples
     --------

@@ -20,7 +20,8 @@ class InputLayer(Layer):
     input_var : Theano variable, optional
         The variable that stands for the input. By default a new tensor
         variable of dtype ``floatX`` with ``len(shape)`` dimensions, named
-        ``input`` (or ``<name>.input`` if the layer has a name).
+        ``input`` (or ``<name>.input`` if the layer has a name), and
+        broadcastable in the dimensions of size 1 in `shape`.
     name : str, optional
         A name for the layer.
     **kwargs
@@ -45,6 +46,8 @@ class InputLayer(Layer):
     >>> l_seq = InputLayer((None, 10), input_var=T.imatrix('tokens'))
     >>> l_seq.input_var.dtype
     'int32'
+    >>> InputLayer((None, 1)).input_var.broadcastable
+    (False, True)
     """
 
     def __init__(self, shape, input_var=None, name=None, **kwargs):
@@ -57,7 +60,8 @@ class InputLayer(Layer):
                              % (_describe(self), shape))
         ndim = len(self.shape)
         if input_var is None:
-            var_type = T.TensorType(theano.config.floatX, (False,) * ndim)
+            var_type = T.TensorType(theano.config.floatX,
+                                    tuple(d == 1 for d in self.shape))
             input_var = var_type("%s.input" % name if name is not None
                                  else "input")
         elif getattr(input_var, 'ndim', None) != ndim:

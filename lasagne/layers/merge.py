@@ -6,6 +6,7 @@ import numbers
 
 import theano.tensor as T
 
+from ..utils import _like
 from .base import MergeLayer, _check_axis, _describe
 
 
@@ -237,6 +238,7 @@ class ConcatLayer(MergeLayer):
         return tuple(output_shape)
 
     def get_output_for(self, inputs, **kwargs):
+        inputs = [T.as_tensor_variable(x) for x in inputs]
         inputs = autocrop(inputs, self.cropping)
         return T.concatenate(inputs, axis=self.axis)
 
@@ -292,6 +294,7 @@ class ElemwiseMergeLayer(MergeLayer):
         return tuple(_merged_shape(self, input_shapes))
 
     def get_output_for(self, inputs, **kwargs):
+        inputs = [T.as_tensor_variable(x) for x in inputs]
         inputs = autocrop(inputs, self.cropping)
         output = inputs[0]
         for input in inputs[1:]:
@@ -341,8 +344,11 @@ class ElemwiseSumLayer(ElemwiseMergeLayer):
         self.coeffs = coeffs
 
     def get_output_for(self, inputs, **kwargs):
-        # A coefficient of exactly 1 adds no multiplication to the graph.
-        inputs = [x if _is_one(c) else x * c
+        inputs = [T.as_tensor_variable(x) for x in inputs]
+        # A coefficient of exactly 1 adds no multiplication to the graph;
+        # a number is cast to a float input's dtype, so that float32 inputs
+        # stay float32 whatever floatX is.
+        inputs = [x if _is_one(c) else x * _like(c, x)
                   for x, c in zip(inputs, self.coeffs)]
         return super(ElemwiseSumLayer, self).get_output_for(inputs, **kwargs)
 

@@ -83,7 +83,8 @@ class DropoutLayer(Layer):
     evaluation. With ``deterministic=True`` (passed to
     :func:`lasagne.layers.get_output`) the layer passes its input through
     unchanged. The noise is drawn from streams seeded by
-    :func:`lasagne.random.get_rng` when the layer is created.
+    :func:`lasagne.random.get_rng` when the layer is created. The output
+    keeps the dtype of a float input, whatever the type of `p`.
 
     See Also
     --------
@@ -128,7 +129,10 @@ class DropoutLayer(Layer):
         if deterministic or (isinstance(self.p, numbers.Number) and
                              self.p == 0):
             return input
-        retain_prob = 1 - self.p
+        input = T.as_tensor_variable(input)
+        # in the input's float dtype, so that the output keeps it whatever
+        # the type of p (a float32 input stays float32 under floatX=float64)
+        retain_prob = T.cast(1 - self.p, _noise_dtype(input))
         if self.rescale:
             input = input / retain_prob
         mask = _shared_noise(
@@ -282,6 +286,7 @@ class GaussianNoiseLayer(Layer):
         if deterministic or (isinstance(self.sigma, numbers.Number) and
                              self.sigma == 0):
             return input
+        input = T.as_tensor_variable(input)
         return input + self._srng.normal(input.shape, avg=0.0,
                                          std=self.sigma,
                                          dtype=_noise_dtype(input))

@@ -3,6 +3,7 @@ Normalization layers: local response normalization across channels, batch
 normalization (built on Theano's ``T.nnet.bn`` operations) and
 standardization of each example (for instance and layer normalization).
 """
+import itertools
 import math
 import numbers
 
@@ -14,8 +15,10 @@ from theano.tensor.nnet import bn
 
 from .. import init
 from .. import nonlinearities
-from ..utils import int_types
-from .base import Layer, _describe
+from ..utils import _UnsupportedError, int_types
+from .base import Layer, _describe, _is_int
+from .helper import _check_layer_keys, get_all_layers, get_output
+from .input import InputLayer
 from . import special
 
 
@@ -23,6 +26,7 @@ __all__ = [
     "LocalResponseNormalization2DLayer",
     "BatchNormLayer",
     "batch_norm",
+    "recompute_batch_norm_statistics",
     "StandardizationLayer",
     "instance_norm",
     "layer_norm",
@@ -237,7 +241,8 @@ class LocalResponseNormalization2DLayer(Layer):
     beta : float
         The exponent :math:`\\beta`.
     n : int
-        The number of channels summed over; an odd number.
+        The number of channels summed over; an odd number (an even one
+        raises a :class:`NotImplementedError`, also a :class:`ValueError`).
     **kwargs
         Passed to :class:`Layer` (e.g. `name`).
 
@@ -267,11 +272,14 @@ class LocalResponseNormalization2DLayer(Layer):
             raise ValueError("%s: expected an input of 4 dimensions (batch, "
                              "channels, rows, columns), got shape %r"
                              % (_describe(self), self.input_shape))
-        if not isinstance(n, int_types) or isinstance(n, bool) or n < 1 \
-                or n % 2 == 0:
+        if not isinstance(n, int_types) or isinstance(n, bool) or n < 1:
             raise ValueError("%s: n must be a positive odd int (a window "
                              "centered on each channel), got %r"
                              % (_describe(self), n))
+        if n % 2 == 0:
+            raise _UnsupportedError("%s: n must be odd (a window centered on "
+                                    "each channel), got %d"
+                                    % (_describe(self), n))
         self.alpha = alpha
         self.k = k
         self.beta = beta
@@ -281,6 +289,7 @@ class LocalResponseNormalization2DLayer(Layer):
         return input_shape
 
     def get_output_for(self, input, **kwargs):
+        input = T.as_tensor_variable(input)
         _check_input_ndim(self, input)
         x = _working_input(input)
         half = self.n // 2
@@ -299,70 +308,67 @@ class LocalResponseNormalization2DLayer(Layer):
 
 class BatchNormLayer(Layer):
     """Batch normalization [1]_: normalizes its input with the mean and
-    standard deviation over the batch (while training) or with running
-    averages of them (for inference), then scales and shifts it:
+    variance over the batch (while training) or with running averages of
+    them (for inference), then scales and shifts it:
 
     .. math::
         y = \\frac{x - \\mu}{\\sqrt{\\sigma^2 + \\epsilon}} \\gamma + \\beta
 
     :math:`\\mu` and :math:`\\sigma^2` are computed over the axes given by
     `axes`, and :math:`\\gamma`, :math:`\\beta` have one entry for every
-    position along the remaining axes. The computation is Theano's:
-    ``T.nnet.bn.batch_normalization_train`` while training and
-    ``T.nnet.bn.batch_normalization_test`` with the stored averages, so
-    Theano's optimizer uses cuDNN on a GPU where it can (see Notes).
+    position along the remaining axes. The layer builds on Theano's
+    ``T.nnet.bn`` operations, which Theano runs with cuDNN on a GPU where it
+    can; :ref:`the module's documentation <batch-norm-details>` says when,
+    and covers accuracy, `epsilon`, dtypes and DebugMode.
 
     Parameters
     ----------
     incoming : a :class:`Layer` instance or a tuple
         The layer feeding into this layer, or the expected input shape.
     axes : 'auto', int or tuple of int
-        The axes to normalize over. ``'auto'`` (the default) normalizes
-        over all axes except the second: over the batch for dense layers,
-        over the batch and all spatial positions (one mean per channel) for
-        convolutional layers. Negative axes count from the end. Every axis
-        not normalized over must have a known size.
+        The axes to normalize over; negative axes count from the end.
+        ``'auto'`` (the default) is all but the second: the batch for dense
+        layers, the batch and all spatial positions (one mean per channel)
+        for convolutional layers. The other axes need a known size.
     epsilon : float or scalar Theano expression
-        Added to the variance before taking the square root, for numerical
-        stability. A number must be finite and >= 0.
+        Added to the variance for numerical stability; a number must be
+        finite and >= 0.
     alpha : float or scalar Theano expression
         The weight of the current batch in the running averages:
         ``mean = (1 - alpha) * mean + alpha * batch_mean`` and likewise for
-        ``inv_std``. A number must be in [0, 1]. A shared variable may be
+        ``inv_std``. A number must be in [0, 1]; a shared variable may be
         passed to anneal it.
     beta : Theano shared variable, expression, numpy array, callable or None
-        The shift :math:`\\beta`; None for no shift. See
-        :func:`lasagne.utils.create_param`.
+        The shift :math:`\\beta`, tagged ``trainable``; None for no shift.
+        See :func:`lasagne.utils.create_param`.
     gamma : Theano shared variable, expression, numpy array, callable or None
-        The scale :math:`\\gamma`; None for no scaling.
+        The scale :math:`\\gamma`, tagged ``trainable`` and
+        ``regularizable``; None for no scaling.
     mean : Theano shared variable, expression, numpy array or callable
-        The running average of the mean, used for inference.
+        The running average of the mean, used for inference; tagged
+        ``batch_norm_stat`` (neither trainable nor regularizable).
     inv_std : Theano shared variable, expression, numpy array or callable
         The running average of the inverse standard deviation
-        :math:`1 / \\sqrt{\\sigma^2 + \\epsilon}`, used for inference.
+        :math:`1 / \\sqrt{\\sigma^2 + \\epsilon}`, used for inference;
+        tagged ``batch_norm_stat``.
     **kwargs
         Passed to :class:`Layer` (e.g. `name`).
 
     Raises
     ------
     ValueError
-        For bad `axes` (empty, out of range, repeated, or leaving an axis of
-        unknown size), an `epsilon` below 0 or an `alpha` outside [0, 1]
-        (infinity and NaN included); from :meth:`get_output_for`, for an
-        input expression with another number of dimensions than the input
-        shape.
+        For bad `axes`, an `epsilon` below 0 or an `alpha` outside [0, 1];
+        from :meth:`get_output_for`, for an input of another number of
+        dimensions than the input shape.
     TypeError
         For an `epsilon` or `alpha` that is neither a real number nor a
         scalar Theano expression (e.g. None or a bool).
 
     Notes
     -----
-    The parameters are, in this order, `beta` (tagged ``trainable``),
-    `gamma` (``trainable``, ``regularizable``), `mean` and `inv_std`
-    (tagged ``batch_norm_stat``, neither trainable nor regularizable). Their
-    shape is the input shape without the normalized axes.
-
-    :meth:`get_output_for` takes three switches:
+    The parameters, in this order `beta`, `gamma`, `mean`, `inv_std`, have
+    the input shape without the normalized axes. :meth:`get_output_for`
+    takes three switches, usually given to :func:`get_output`:
 
     * ``deterministic=False`` (default): normalize with the batch
       statistics and update the running averages.
@@ -373,53 +379,8 @@ class BatchNormLayer(Layer):
       ``deterministic`` and ``not deterministic``), e.g. to normalize with
       the averages while still updating them.
 
-    The running averages are updated by any ``theano.function`` compiled
-    from an output that updates them, with no extra step: the layer puts
-    memory-aliased copies of `mean` and `inv_std` into the output's graph
-    whose ``default_update`` is the new average. The update is cast to each
-    statistic's own dtype. `mean` and `inv_std` must be shared variables
-    for this.
-
-    cuDNN computes the normalization when Theano runs on a GPU with cuDNN,
-    `axes` is ``(0,)`` or all but the second (the default), and `epsilon` is
-    a number Theano accepts (see below). Otherwise Theano's CPU expansion,
-    or the layer's own formula, computes the same thing.
-
-    Theano's ops refuse an `epsilon` below 1e-5 after converting it to
-    ``floatX``; under ``floatX=float32`` that includes 1e-5 itself. For such
-    an epsilon, and for an epsilon given as a Theano expression, the layer
-    computes the same formula itself, with the same results:
-    ``(x - mean) * (gamma * inv_std) + beta``, where ``inv_std = 1 /
-    sqrt(var + epsilon)`` uses the biased variance. Epsilon is never
-    changed.
-
-    For inference through ``batch_normalization_test``, the variance is
-    derived from the stored average as ``1 / inv_std**2 - epsilon``, to
-    which Theano's op adds `epsilon` back. While ``inv_std <= 1 /
-    sqrt(epsilon)``, which holds for every average the layer computed
-    itself, the output's error is about one unit in the last place of its
-    largest magnitude, as with the formula of earlier Lasagne versions,
-    ``(x - mean) * (gamma * inv_std) + beta`` (measured on the CPU against
-    an exact computation of that formula: at most 1.6e-7 of the largest
-    magnitude in float32 and 2.7e-16 in float64, 1.4 and 1.2 machine
-    epsilons). Statistics set by hand, or imported from a model trained
-    with a smaller epsilon, can exceed that bound; then the subtraction and
-    the addition of `epsilon` cancel, and the error grows with ``inv_std**2
-    * epsilon``: with ``epsilon=1e-4`` in float32, measured up to about
-    2e-6 of the largest magnitude (15 machine epsilons) for `inv_std`
-    between 100 and 1000, and 2e-4 between 1000 and 10000. Constructing the
-    layer with the epsilon the statistics were computed with avoids this.
-
-    float16 input is normalized with statistics computed in float32, as the
-    squared deviations overflow float16 beyond about 256; the output is
-    float16 again.
-
-    In float32, Theano's DebugMode may report a ``BadOptimization`` for the
-    expansion of Theano's batch normalization ops, whose reference
-    implementation and expanded graph differ by more than its float32
-    tolerance where rounding errors are amplified: for gradients of inputs
-    with a small spread (a standard deviation of 0.01 around a mean of 1),
-    for forward graphs of a still smaller one. float64 graphs pass.
+    A ``theano.function`` compiled from an output that updates the averages
+    applies the update by itself (`mean` and `inv_std` must be shared).
 
     See Also
     --------
@@ -478,6 +439,7 @@ class BatchNormLayer(Layer):
         update_averages = (not deterministic
                            if batch_norm_update_averages is None
                            else batch_norm_update_averages)
+        input = T.as_tensor_variable(input)
         _check_input_ndim(self, input)
         x = _working_input(input)
         shape = _remaining_shape(self.input_shape, self.axes)
@@ -602,6 +564,275 @@ def batch_norm(layer, **kwargs):
                             'batch_norm()')
 
 
+def recompute_batch_norm_statistics(layer, data, num_batches=None,
+                                    callback=None, **kwargs):
+    """Set the statistics of every :class:`BatchNormLayer` of a network to
+    population statistics of its input over a dataset ("precise batch
+    normalization" [1]_), in place of the running averages.
+
+    The running averages lag behind while the weights change, and they are
+    stale after anything that changes the weights without training steps
+    (averaging weights, fine-tuning some layers, loading weights from
+    elsewhere). This function computes each layer's statistics afresh with
+    the current weights.
+
+    Parameters
+    ----------
+    layer : Layer or list of Layer
+        The output layer(s) of the network. Every :class:`BatchNormLayer`
+        they depend on gets new statistics.
+    data : iterable
+        The batches, consumed once: each a numpy array for a network with
+        one input layer, or a dict mapping input layers to arrays (at least
+        those the batch normalization layers depend on). Batch sizes may
+        differ, e.g. a smaller last batch.
+    num_batches : int or None
+        Use at most this many batches (a positive int); None for all. An
+        iterable that ends first simply ends.
+    callback : callable or None
+        Called as ``callback(batch_index)`` after each batch, with the
+        batch's index counting from 0, e.g. to show progress.
+    **kwargs
+        Passed to :func:`get_output`, and there to every layer. By default
+        the network computes in training mode, as the running averages see
+        it: ``deterministic=False`` (noise layers such as dropout are
+        active) and ``batch_norm_use_averages=False`` (each batch
+        normalization layer normalizes with its batch's statistics).
+        ``deterministic=True`` switches off noise layers only. Batch
+        normalization layers never update their running averages here:
+        ``batch_norm_update_averages`` is always False.
+
+    Returns
+    -------
+    dict
+        Maps each :class:`BatchNormLayer` of the network to its new
+        ``(mean, inv_std)`` arrays, in the dtypes of its statistics.
+
+    Raises
+    ------
+    ValueError
+        If the network has no :class:`BatchNormLayer`; if such a layer has
+        a `mean` or `inv_std` that is not a shared variable, no input layer,
+        or an `epsilon` expression of inputs other than shared variables;
+        if `data` yields no batch; if a batch does not fit the input layers
+        (a single array for a network with several of them, a dict without
+        one the statistics depend on or with a layer that is not one of
+        them, an array whose shape does not fit its input layer); for a
+        `num_batches` that is not a positive int, or for
+        ``batch_norm_update_averages=True``.
+    TypeError
+        If `data` is not iterable or is a dict (a single batch), if
+        `callback` is not callable, or if a dict of inputs has a key that is
+        not a layer.
+
+    Notes
+    -----
+    For every batch, one compiled function computes, in the graph, the
+    per-channel mean and biased variance of each batch normalization
+    layer's input over the layer's `axes`, as ``T.mean`` and ``T.var`` do
+    (the variance from deviations from the batch mean, which keeps its
+    precision on inputs with a large mean). It returns only these
+    statistics, never activations, so memory does not grow with the
+    network's depth. Over the batches, with :math:`n_b` the number of
+    values a batch contributes to a statistic (its batch size, times the
+    positions along the layer's other normalized axes, e.g. the spatial
+    positions of a convolutional layer):
+
+    .. math::
+        \\mu = \\frac{\\sum_b n_b \\mu_b}{\\sum_b n_b}, \\quad
+        \\sigma^2 = \\frac{\\sum_b n_b \\sigma_b^2}{\\sum_b n_b}, \\quad
+        \\mathrm{inv\\_std} = \\frac{1}{\\sqrt{\\sigma^2 + \\epsilon}}
+
+    with the layer's own `epsilon`. The mean is the mean of all values; the
+    variance is the average variance within a batch, not the variance over
+    the whole dataset: training normalizes with each batch's own
+    statistics, and this is what inference should reproduce [1]_. The sums
+    are accumulated in float64 and the results cast to each statistic's
+    dtype.
+
+    The statistics are assigned after the last batch, so a call that fails
+    changes none of them. Nothing else changes: no other parameter, no
+    setting of the layers, nor the running-average updates that training
+    functions make afterwards. Noise layers draw new random numbers for
+    each batch, as in training.
+
+    References
+    ----------
+    .. [1] Wu, Y. and Johnson, J. (2021): Rethinking "Batch" in BatchNorm.
+       http://arxiv.org/abs/2105.07576.
+
+    See Also
+    --------
+    BatchNormLayer : the layer whose statistics are set.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lasagne.layers import InputLayer, DenseLayer, batch_norm
+    >>> from lasagne.layers import recompute_batch_norm_statistics
+    >>> from lasagne.utils import floatX
+    >>> l_in = InputLayer((None, 4))
+    >>> l_out = batch_norm(DenseLayer(l_in, num_units=3))
+    >>> rng = np.random.RandomState(0)
+    >>> batches = (floatX(rng.randn(10, 4)) for _ in range(5))
+    >>> stats = recompute_batch_norm_statistics(l_out, batches)
+    >>> l_bn = l_out.input_layer
+    >>> mean, inv_std = stats[l_bn]
+    >>> mean.shape, inv_std.shape
+    ((3,), (3,))
+    >>> np.array_equal(l_bn.mean.get_value(), mean)
+    True
+    """
+    caller = 'recompute_batch_norm_statistics()'
+    all_layers = get_all_layers(layer)
+    bn_layers = [lay for lay in all_layers
+                 if isinstance(lay, BatchNormLayer)]
+    if not bn_layers:
+        raise ValueError("%s: the network has no BatchNormLayer whose "
+                         "statistics could be computed" % caller)
+    epsilons = [_population_epsilon(bn_layer, caller)
+                for bn_layer in bn_layers]
+    if isinstance(data, dict):
+        raise TypeError("%s: data must be an iterable of batches, got a "
+                        "dict (a single batch? pass [batch])" % caller)
+    try:
+        batches = iter(data)
+    except TypeError:
+        raise TypeError("%s: data must be an iterable of batches (e.g. a "
+                        "list or a generator), got %r" % (caller, data))
+    if num_batches is not None:
+        if not _is_int(num_batches) or num_batches < 1:
+            raise ValueError("%s: num_batches must be a positive int or "
+                             "None, got %r" % (caller, num_batches))
+        batches = itertools.islice(batches, num_batches)
+    if callback is not None and not callable(callback):
+        raise TypeError("%s: callback must be callable or None, got %r"
+                        % (caller, callback))
+    if kwargs.get('batch_norm_update_averages'):
+        raise ValueError("%s: batch_norm_update_averages must be False: the "
+                         "running averages are replaced, not updated"
+                         % caller)
+
+    options = dict(deterministic=False, batch_norm_use_averages=False)
+    options.update(kwargs, batch_norm_update_averages=False)
+    incoming = [bn_layer.input_layer for bn_layer in bn_layers]
+    # The batch normalization layers' own outputs are asked for as well, so
+    # that get_output sees them accept the batch_norm_* keywords; they are
+    # not outputs of the compiled function.
+    inputs = get_output(incoming + bn_layers, **options)[:len(bn_layers)]
+    outputs = []
+    for bn_layer, x, epsilon in zip(bn_layers, inputs, epsilons):
+        x = _working_input(x)
+        count = 1
+        for axis in bn_layer.axes:
+            count = count * x.shape[axis]
+        outputs += [x.mean(bn_layer.axes), x.var(bn_layer.axes), count,
+                    epsilon]
+    network_inputs = [lay for lay in all_layers
+                      if isinstance(lay, InputLayer)]
+    needed = [lay for lay in get_all_layers(incoming)
+              if isinstance(lay, InputLayer)]
+    fn = theano.function([lay.input_var for lay in needed], outputs,
+                         on_unused_input='ignore')
+
+    # per layer: the number of values, and the sums of the batch means and
+    # variances weighted with it
+    totals = [[0, 0., 0.] for _ in bn_layers]
+    results = None
+    for index, batch in enumerate(batches):
+        results = fn(*_batch_arrays(batch, index, network_inputs, needed,
+                                    caller))
+        for number, total in enumerate(totals):
+            mean, var, count, _ = results[4 * number:4 * number + 4]
+            total[0] += int(count)
+            total[1] += count * np.asarray(mean, np.float64)
+            total[2] += count * np.asarray(var, np.float64)
+        if callback is not None:
+            callback(index)
+    if results is None:
+        raise ValueError("%s: data yielded no batch" % caller)
+
+    statistics = {}
+    for bn_layer, (count, mean_sum, var_sum), epsilon in zip(
+            bn_layers, totals, results[3::4]):
+        inv_std = 1 / np.sqrt(var_sum / count + epsilon)
+        statistics[bn_layer] = ((mean_sum / count).astype(bn_layer.mean.dtype),
+                                inv_std.astype(bn_layer.inv_std.dtype))
+    for bn_layer, (mean, inv_std) in statistics.items():
+        bn_layer.mean.set_value(mean)
+        bn_layer.inv_std.set_value(inv_std)
+    return statistics
+
+
+def _population_epsilon(layer, caller):
+    """A float64 expression of the epsilon of `layer`, a batch normalization
+    layer whose statistics are to be computed, after checking that they are
+    shared variables, that the layer has an input layer and that the
+    expression can be evaluated (depends on no input but shared variables
+    and constants); a ValueError naming `caller` and the layer otherwise."""
+    for stat in ('mean', 'inv_std'):
+        if not isinstance(getattr(layer, stat),
+                          theano.compile.SharedVariable):
+            raise ValueError("%s: the %s of %s is a Theano expression, not a "
+                             "shared variable, so it cannot be set"
+                             % (caller, stat, _describe(layer)))
+    if layer.input_layer is None:
+        raise ValueError("%s: %s was built from a shape, not on a layer, so "
+                         "no data reaches it" % (caller, _describe(layer)))
+    epsilon = layer.epsilon
+    if not isinstance(epsilon, theano.gof.Variable):
+        return T.constant(np.float64(epsilon))
+    free = [v for v in theano.gof.graph.inputs([epsilon])
+            if not isinstance(v, (theano.compile.SharedVariable,
+                                  theano.gof.Constant))]
+    if free:
+        raise ValueError("%s: the epsilon of %s depends on the input(s) %s, "
+                         "which have no value here; use a number or a "
+                         "shared variable" % (caller, _describe(layer),
+                                              ", ".join(map(str, free))))
+    return T.cast(epsilon, 'float64')
+
+
+def _batch_arrays(batch, index, network_inputs, needed, caller):
+    """The arrays batch number `index` gives the input layers in `needed`,
+    in their order, after checking that it fits them: one array for a
+    network with one input layer, else a dict from input layers of the
+    network (every needed one included) to arrays, each of as many
+    dimensions as its input layer's shape, of the same sizes where that
+    gives one, and positive sizes."""
+    if isinstance(batch, dict):
+        _check_layer_keys(batch, caller)
+        for key in batch:
+            if key not in network_inputs:
+                raise ValueError("%s: batch %d maps %r, which is not an "
+                                 "input layer of the network"
+                                 % (caller, index, key))
+        missing = [lay for lay in needed if lay not in batch]
+        if missing:
+            raise ValueError("%s: batch %d has no array for %s"
+                             % (caller, index, ", ".join(
+                                 _describe(lay) for lay in missing)))
+        arrays = [batch[lay] for lay in needed]
+    elif len(network_inputs) > 1:
+        raise ValueError("%s: batch %d is a single array, for a network with "
+                         "%d input layers; yield dicts mapping each input "
+                         "layer to its array"
+                         % (caller, index, len(network_inputs)))
+    else:
+        arrays = [batch]
+    for lay, array in zip(needed, arrays):
+        shape = np.shape(array)
+        if len(shape) != len(lay.shape) or any(
+                size < 1 or (want is not None and size != want)
+                for size, want in zip(shape, lay.shape)):
+            raise ValueError("%s: batch %d gives %s an array of shape %r, "
+                             "which does not fit its shape %r (None: any "
+                             "positive size)"
+                             % (caller, index, _describe(lay), shape,
+                                lay.shape))
+    return arrays
+
+
 class StandardizationLayer(Layer):
     """Standardizes every example of its input to zero mean and unit
     variance over the given axes:
@@ -616,12 +847,12 @@ class StandardizationLayer(Layer):
     ----------
     incoming : a :class:`Layer` instance or a tuple
         The layer feeding into this layer, or the expected input shape.
-    axes : 'auto', 'spatial', 'features', int or tuple of int
+    axes : 'auto', 'spatial', 'features', int, tuple of int or None
         The axes to normalize over. ``'spatial'``: all but the first two
         (the spatial axes of convolutional layers). ``'features'``: all but
         the first. ``'auto'`` (the default): the second axis of a 2-D input
-        (the units of a dense layer), otherwise ``'spatial'``. Negative axes
-        count from the end.
+        (the units of a dense layer), otherwise ``'spatial'``. None: all
+        axes. Negative axes count from the end.
     epsilon : float or scalar Theano expression
         Added to the variance for numerical stability. A number must be
         finite and >= 0.
@@ -654,6 +885,8 @@ class StandardizationLayer(Layer):
         super(StandardizationLayer, self).__init__(incoming, **kwargs)
         ndim = len(self.input_shape)
         spatial = tuple(range(2, ndim))
+        if axes is None:
+            axes = tuple(range(ndim))
         self.axes = _normalization_axes(self, axes, ndim, {
             'auto': (1,) if ndim == 2 else spatial,
             'spatial': spatial,
@@ -662,6 +895,7 @@ class StandardizationLayer(Layer):
         self.epsilon = epsilon
 
     def get_output_for(self, input, **kwargs):
+        input = T.as_tensor_variable(input)
         _check_input_ndim(self, input)
         x = _working_input(input)
         mean, inv_std = _statistics(x, self.axes, self.epsilon)

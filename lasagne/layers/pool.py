@@ -5,9 +5,10 @@ import theano.tensor as T
 from theano.tensor.opt import Assert
 from theano.tensor.signal.pool import pool_2d, pool_3d
 
+from ..utils import _UnsupportedError
 from .base import (Layer, _check_axis, _check_positive_int, _describe,
                    _is_int)
-from .conv import _check_spatial_dims, _int_tuple, _spatial_words
+from .conv import _check_spatial_dims, _int_tuple
 
 
 __all__ = [
@@ -60,8 +61,8 @@ def pool_output_length(input_length, pool_size, stride, pad, ignore_border):
     if ignore_border:
         return (input_length + 2 * pad - pool_size) // stride + 1
     if pad:
-        raise ValueError("pool_output_length: padding needs "
-                         "ignore_border=True")
+        raise _UnsupportedError("pool_output_length: padding needs "
+                                "ignore_border=True")
     if stride >= pool_size:
         return (input_length + stride - 1) // stride
     return max(0, (input_length - pool_size + stride - 1) // stride) + 1
@@ -84,8 +85,9 @@ def _pool_args(layer, pool_size, stride, pad, n):
               else _int_tuple(layer, stride, n, 'stride', 1))
     pad = _int_tuple(layer, pad, n, 'pad', 0)
     if any(p >= size for p, size in zip(pad, pool_size)):
-        raise ValueError("%s: pad=%r must be smaller than pool_size=%r"
-                         % (_describe(layer), pad, pool_size))
+        raise _UnsupportedError("%s: pad=%r must be smaller than "
+                                "pool_size=%r"
+                                % (_describe(layer), pad, pool_size))
     return pool_size, stride, pad
 
 
@@ -99,8 +101,8 @@ class _PoolLayer(Layer):
         self.pool_size, self.stride, self.pad = _pool_args(
             self, pool_size, stride, pad, n)
         if not ignore_border and any(self.pad):
-            raise ValueError("%s: pad=%r needs ignore_border=True"
-                             % (_describe(self), self.pad))
+            raise _UnsupportedError("%s: pad=%r needs ignore_border=True"
+                                    % (_describe(self), self.pad))
         self.ignore_border = ignore_border
         _check_pool_mode(self, mode)
         self.mode = mode
@@ -129,63 +131,49 @@ class _PoolLayer(Layer):
                     mode=self.mode)
 
 
-_POOL_DOC = """{n}-D pooling layer.
+class Pool1DLayer(_PoolLayer):
+    """1-D pooling layer.
 
-    Pools each channel over windows of the {axes} of the input,
-    of shape ``(batch_size, num_channels, {spatial})``.{max_note}
+    Each output element summarizes a window of the input (its maximum, mean or
+    sum), for inputs of shape ``(batch_size, num_channels, input_length)``;
+    each channel is pooled separately.
 
     Parameters
     ----------
     incoming : a :class:`Layer` instance or a tuple
         The layer feeding into this layer, or the expected input shape.
-    pool_size : int or iterable of {ints}
-        The window size along each spatial axis; an int for all.
-    stride : int, iterable of {ints} or None
+    pool_size : int or iterable of one int
+        The window length.
+    stride : int, iterable of one int or None
         The distance between the starts of adjacent windows; None (the
         default) for the pool size, i.e. windows that do not overlap.
-    pad : int or iterable of {ints}
-        The padding at both ends of each spatial axis, smaller than the pool
-        size (only with `ignore_border`). Padded positions do not count for
-        max pooling.
+    pad : int or iterable of one int
+        The padding at both ends of the input, smaller than the pool
+        size (only with `ignore_border`). Padded positions do not count
+        for max pooling.
     ignore_border : bool
-        True: only windows that lie inside the (padded) input count. False:
-        a partial window at the end counts too.{mode_doc}
+        True (the default): only windows that lie inside the (padded)
+        input count. False: a partial window at the end counts too.
+    mode : {'max', 'average_inc_pad', 'average_exc_pad', 'sum'}
+        The pooling function: the maximum (the default), the mean
+        including padded positions, the mean excluding them, or the
+        sum.
     **kwargs
         Any additional keyword arguments are passed to :class:`Layer`.
 
     Notes
     -----
-    Along each spatial axis, the output length is ``(input_length + 2 * pad
-    - pool_size) // stride + 1`` with `ignore_border`; see
+    The output length is ``(input_length + 2 * pad - pool_size) // stride
+    + 1`` with `ignore_border`; see
     :func:`pool_output_length` for the other case.
 
     Examples
     --------
-    >>> from lasagne.layers import InputLayer, {name}
-    >>> l_in = InputLayer((None, 3, {example_in}))
-    >>> {name}(l_in, pool_size=2).output_shape
-    (None, 3, {example_out})
+    >>> from lasagne.layers import InputLayer, Pool1DLayer
+    >>> l_in = InputLayer((None, 3, 10))
+    >>> Pool1DLayer(l_in, pool_size=2).output_shape
+    (None, 3, 5)
     """
-
-_MODE_DOC = """
-    mode : {'max', 'average_inc_pad', 'average_exc_pad', 'sum'}
-        The pooling function: the maximum, the mean including padded
-        positions, the mean excluding them, or the sum."""
-
-
-def _pool_doc(n, name, max_only):
-    sizes = ('6', '8', '10')[-n:]
-    return _POOL_DOC.format(
-        name=name, **_spatial_words(n),
-        max_note=(" Each output element is the maximum of its window."
-                  if max_only else ""),
-        mode_doc="" if max_only else _MODE_DOC,
-        example_in=', '.join(sizes),
-        example_out=', '.join(str(int(s) // 2) for s in sizes))
-
-
-class Pool1DLayer(_PoolLayer):
-    __doc__ = _pool_doc(1, 'Pool1DLayer', False)
 
     def __init__(self, incoming, pool_size, stride=None, pad=0,
                  ignore_border=True, mode='max', **kwargs):
@@ -194,7 +182,48 @@ class Pool1DLayer(_PoolLayer):
 
 
 class Pool2DLayer(_PoolLayer):
-    __doc__ = _pool_doc(2, 'Pool2DLayer', False)
+    """2-D pooling layer.
+
+    Each output element summarizes a window of the input (its maximum, mean or
+    sum), for inputs of shape ``(batch_size, num_channels, input_rows,
+    input_columns)``; each channel is pooled separately.
+
+    Parameters
+    ----------
+    incoming : a :class:`Layer` instance or a tuple
+        The layer feeding into this layer, or the expected input shape.
+    pool_size : int or iterable of 2 ints
+        The window size (rows, columns); an int for both.
+    stride : int, iterable of 2 ints or None
+        The distance between the starts of adjacent windows; None (the
+        default) for the pool size, i.e. windows that do not overlap.
+    pad : int or iterable of 2 ints
+        The padding at both ends of each spatial axis, smaller than the pool
+        size (only with `ignore_border`). Padded positions do not count
+        for max pooling.
+    ignore_border : bool
+        True (the default): only windows that lie inside the (padded)
+        input count. False: a partial window at the end counts too.
+    mode : {'max', 'average_inc_pad', 'average_exc_pad', 'sum'}
+        The pooling function: the maximum (the default), the mean
+        including padded positions, the mean excluding them, or the
+        sum.
+    **kwargs
+        Any additional keyword arguments are passed to :class:`Layer`.
+
+    Notes
+    -----
+    Along each spatial axis, the output length is ``(input_length + 2 *
+    pad - pool_size) // stride + 1`` with `ignore_border`; see
+    :func:`pool_output_length` for the other case.
+
+    Examples
+    --------
+    >>> from lasagne.layers import InputLayer, Pool2DLayer
+    >>> l_in = InputLayer((None, 3, 8, 10))
+    >>> Pool2DLayer(l_in, pool_size=2).output_shape
+    (None, 3, 4, 5)
+    """
 
     def __init__(self, incoming, pool_size, stride=None, pad=(0, 0),
                  ignore_border=True, mode='max', **kwargs):
@@ -203,7 +232,48 @@ class Pool2DLayer(_PoolLayer):
 
 
 class Pool3DLayer(_PoolLayer):
-    __doc__ = _pool_doc(3, 'Pool3DLayer', False)
+    """3-D pooling layer.
+
+    Each output element summarizes a window of the input (its maximum, mean or
+    sum), for inputs of shape ``(batch_size, num_channels, input_depth,
+    input_rows, input_columns)``; each channel is pooled separately.
+
+    Parameters
+    ----------
+    incoming : a :class:`Layer` instance or a tuple
+        The layer feeding into this layer, or the expected input shape.
+    pool_size : int or iterable of 3 ints
+        The window size (depth, rows, columns); an int for all three.
+    stride : int, iterable of 3 ints or None
+        The distance between the starts of adjacent windows; None (the
+        default) for the pool size, i.e. windows that do not overlap.
+    pad : int or iterable of 3 ints
+        The padding at both ends of each spatial axis, smaller than the pool
+        size (only with `ignore_border`). Padded positions do not count
+        for max pooling.
+    ignore_border : bool
+        True (the default): only windows that lie inside the (padded)
+        input count. False: a partial window at the end counts too.
+    mode : {'max', 'average_inc_pad', 'average_exc_pad', 'sum'}
+        The pooling function: the maximum (the default), the mean
+        including padded positions, the mean excluding them, or the
+        sum.
+    **kwargs
+        Any additional keyword arguments are passed to :class:`Layer`.
+
+    Notes
+    -----
+    Along each spatial axis, the output length is ``(input_length + 2 *
+    pad - pool_size) // stride + 1`` with `ignore_border`; see
+    :func:`pool_output_length` for the other case.
+
+    Examples
+    --------
+    >>> from lasagne.layers import InputLayer, Pool3DLayer
+    >>> l_in = InputLayer((None, 3, 6, 8, 10))
+    >>> Pool3DLayer(l_in, pool_size=2).output_shape
+    (None, 3, 3, 4, 5)
+    """
 
     def __init__(self, incoming, pool_size, stride=None, pad=(0, 0, 0),
                  ignore_border=True, mode='max', **kwargs):
@@ -212,7 +282,44 @@ class Pool3DLayer(_PoolLayer):
 
 
 class MaxPool1DLayer(Pool1DLayer):
-    __doc__ = _pool_doc(1, 'MaxPool1DLayer', True)
+    """1-D max-pooling layer.
+
+    Each output element is the maximum of a window of the input, for inputs of
+    shape ``(batch_size, num_channels, input_length)``: a :class:`Pool1DLayer`
+    with ``mode='max'``.
+
+    Parameters
+    ----------
+    incoming : a :class:`Layer` instance or a tuple
+        The layer feeding into this layer, or the expected input shape.
+    pool_size : int or iterable of one int
+        The window length.
+    stride : int, iterable of one int or None
+        The distance between the starts of adjacent windows; None (the
+        default) for the pool size, i.e. windows that do not overlap.
+    pad : int or iterable of one int
+        The padding at both ends of the input, smaller than the pool
+        size (only with `ignore_border`). Padded positions do not count
+        for max pooling.
+    ignore_border : bool
+        True (the default): only windows that lie inside the (padded)
+        input count. False: a partial window at the end counts too.
+    **kwargs
+        Any additional keyword arguments are passed to :class:`Layer`.
+
+    Notes
+    -----
+    The output length is ``(input_length + 2 * pad - pool_size) // stride
+    + 1`` with `ignore_border`; see
+    :func:`pool_output_length` for the other case.
+
+    Examples
+    --------
+    >>> from lasagne.layers import InputLayer, MaxPool1DLayer
+    >>> l_in = InputLayer((None, 3, 10))
+    >>> MaxPool1DLayer(l_in, pool_size=2).output_shape
+    (None, 3, 5)
+    """
 
     def __init__(self, incoming, pool_size, stride=None, pad=0,
                  ignore_border=True, **kwargs):
@@ -222,7 +329,44 @@ class MaxPool1DLayer(Pool1DLayer):
 
 
 class MaxPool2DLayer(Pool2DLayer):
-    __doc__ = _pool_doc(2, 'MaxPool2DLayer', True)
+    """2-D max-pooling layer.
+
+    Each output element is the maximum of a window of the input, for inputs of
+    shape ``(batch_size, num_channels, input_rows, input_columns)``: a
+    :class:`Pool2DLayer` with ``mode='max'``.
+
+    Parameters
+    ----------
+    incoming : a :class:`Layer` instance or a tuple
+        The layer feeding into this layer, or the expected input shape.
+    pool_size : int or iterable of 2 ints
+        The window size (rows, columns); an int for both.
+    stride : int, iterable of 2 ints or None
+        The distance between the starts of adjacent windows; None (the
+        default) for the pool size, i.e. windows that do not overlap.
+    pad : int or iterable of 2 ints
+        The padding at both ends of each spatial axis, smaller than the pool
+        size (only with `ignore_border`). Padded positions do not count
+        for max pooling.
+    ignore_border : bool
+        True (the default): only windows that lie inside the (padded)
+        input count. False: a partial window at the end counts too.
+    **kwargs
+        Any additional keyword arguments are passed to :class:`Layer`.
+
+    Notes
+    -----
+    Along each spatial axis, the output length is ``(input_length + 2 *
+    pad - pool_size) // stride + 1`` with `ignore_border`; see
+    :func:`pool_output_length` for the other case.
+
+    Examples
+    --------
+    >>> from lasagne.layers import InputLayer, MaxPool2DLayer
+    >>> l_in = InputLayer((None, 3, 8, 10))
+    >>> MaxPool2DLayer(l_in, pool_size=2).output_shape
+    (None, 3, 4, 5)
+    """
 
     def __init__(self, incoming, pool_size, stride=None, pad=(0, 0),
                  ignore_border=True, **kwargs):
@@ -232,7 +376,44 @@ class MaxPool2DLayer(Pool2DLayer):
 
 
 class MaxPool3DLayer(Pool3DLayer):
-    __doc__ = _pool_doc(3, 'MaxPool3DLayer', True)
+    """3-D max-pooling layer.
+
+    Each output element is the maximum of a window of the input, for inputs of
+    shape ``(batch_size, num_channels, input_depth, input_rows,
+    input_columns)``: a :class:`Pool3DLayer` with ``mode='max'``.
+
+    Parameters
+    ----------
+    incoming : a :class:`Layer` instance or a tuple
+        The layer feeding into this layer, or the expected input shape.
+    pool_size : int or iterable of 3 ints
+        The window size (depth, rows, columns); an int for all three.
+    stride : int, iterable of 3 ints or None
+        The distance between the starts of adjacent windows; None (the
+        default) for the pool size, i.e. windows that do not overlap.
+    pad : int or iterable of 3 ints
+        The padding at both ends of each spatial axis, smaller than the pool
+        size (only with `ignore_border`). Padded positions do not count
+        for max pooling.
+    ignore_border : bool
+        True (the default): only windows that lie inside the (padded)
+        input count. False: a partial window at the end counts too.
+    **kwargs
+        Any additional keyword arguments are passed to :class:`Layer`.
+
+    Notes
+    -----
+    Along each spatial axis, the output length is ``(input_length + 2 *
+    pad - pool_size) // stride + 1`` with `ignore_border`; see
+    :func:`pool_output_length` for the other case.
+
+    Examples
+    --------
+    >>> from lasagne.layers import InputLayer, MaxPool3DLayer
+    >>> l_in = InputLayer((None, 3, 6, 8, 10))
+    >>> MaxPool3DLayer(l_in, pool_size=2).output_shape
+    (None, 3, 3, 4, 5)
+    """
 
     def __init__(self, incoming, pool_size, stride=None, pad=(0, 0, 0),
                  ignore_border=True, **kwargs):
@@ -262,6 +443,7 @@ class _UpscaleLayer(Layer):
             for length, factor in zip(input_shape[2:], self.scale_factor))
 
     def get_output_for(self, input, **kwargs):
+        input = T.as_tensor_variable(input)
         if self.mode == 'repeat':
             for axis, factor in enumerate(self.scale_factor, 2):
                 if factor > 1:
@@ -288,22 +470,57 @@ def _dilate(x, axis, factor):
     return spread.reshape(shape, ndim=x.ndim)
 
 
-_UPSCALE_DOC = """{n}-D upscaling layer.
+class Upscale1DLayer(_UpscaleLayer):
+    """1-D upscaling layer.
 
-    Enlarges the {axes} of the input, of shape ``(batch_size,
-    num_channels, {spatial})``, by integer factors.
+    Enlarges the input, of shape ``(batch_size, num_channels, input_length)``,
+    along its length by integer factors.
 
     Parameters
     ----------
     incoming : a :class:`Layer` instance or a tuple
         The layer feeding into this layer, or the expected input shape.
-    scale_factor : int or iterable of {ints}
+    scale_factor : int or iterable of one int
+        The factor, at least 1.
+    mode : {'repeat', 'dilate'}
+        ``'repeat'`` (the default): each input element is repeated
+        `scale_factor` times (nearest-neighbour upscaling). ``'dilate'``:
+        each input element is followed by ``scale_factor - 1`` zeros.
+    **kwargs
+        Any additional keyword arguments are passed to :class:`Layer`.
+
+    Notes
+    -----
+    The output length is ``input_length * scale_factor``.
+
+    Examples
+    --------
+    >>> from lasagne.layers import InputLayer, Upscale1DLayer
+    >>> l_in = InputLayer((None, 3, 4))
+    >>> Upscale1DLayer(l_in, scale_factor=2).output_shape
+    (None, 3, 8)
+    """
+
+    _n = 1
+
+
+class Upscale2DLayer(_UpscaleLayer):
+    """2-D upscaling layer.
+
+    Enlarges the input, of shape ``(batch_size, num_channels, input_rows,
+    input_columns)``, along its 2 spatial axes by integer factors.
+
+    Parameters
+    ----------
+    incoming : a :class:`Layer` instance or a tuple
+        The layer feeding into this layer, or the expected input shape.
+    scale_factor : int or iterable of 2 ints
         The factor along each spatial axis, at least 1; an int for all.
-    mode : {{'repeat', 'dilate'}}
-        ``'repeat'``: each input element is repeated `scale_factor` times
-        along each axis (nearest-neighbour upscaling). ``'dilate'``: each
-        input element is followed by ``scale_factor - 1`` zeros along each
-        axis.
+    mode : {'repeat', 'dilate'}
+        ``'repeat'`` (the default): each input element is repeated
+        `scale_factor` times along each axis (nearest-neighbour upscaling).
+        ``'dilate'``: each input element is followed by ``scale_factor -
+        1`` zeros along each axis.
     **kwargs
         Any additional keyword arguments are passed to :class:`Layer`.
 
@@ -314,33 +531,48 @@ _UPSCALE_DOC = """{n}-D upscaling layer.
 
     Examples
     --------
-    >>> from lasagne.layers import InputLayer, {name}
-    >>> l_in = InputLayer((None, 3, {example_in}))
-    >>> {name}(l_in, scale_factor=2).output_shape
-    (None, 3, {example_out})
+    >>> from lasagne.layers import InputLayer, Upscale2DLayer
+    >>> l_in = InputLayer((None, 3, 3, 4))
+    >>> Upscale2DLayer(l_in, scale_factor=2).output_shape
+    (None, 3, 6, 8)
     """
 
-
-def _upscale_doc(n, name):
-    sizes = (2, 3, 4)[-n:]
-    return _UPSCALE_DOC.format(
-        name=name, **_spatial_words(n),
-        example_in=', '.join(str(s) for s in sizes),
-        example_out=', '.join(str(2 * s) for s in sizes))
-
-
-class Upscale1DLayer(_UpscaleLayer):
-    __doc__ = _upscale_doc(1, 'Upscale1DLayer')
-    _n = 1
-
-
-class Upscale2DLayer(_UpscaleLayer):
-    __doc__ = _upscale_doc(2, 'Upscale2DLayer')
     _n = 2
 
 
 class Upscale3DLayer(_UpscaleLayer):
-    __doc__ = _upscale_doc(3, 'Upscale3DLayer')
+    """3-D upscaling layer.
+
+    Enlarges the input, of shape ``(batch_size, num_channels, input_depth,
+    input_rows, input_columns)``, along its 3 spatial axes by integer factors.
+
+    Parameters
+    ----------
+    incoming : a :class:`Layer` instance or a tuple
+        The layer feeding into this layer, or the expected input shape.
+    scale_factor : int or iterable of 3 ints
+        The factor along each spatial axis, at least 1; an int for all.
+    mode : {'repeat', 'dilate'}
+        ``'repeat'`` (the default): each input element is repeated
+        `scale_factor` times along each axis (nearest-neighbour upscaling).
+        ``'dilate'``: each input element is followed by ``scale_factor -
+        1`` zeros along each axis.
+    **kwargs
+        Any additional keyword arguments are passed to :class:`Layer`.
+
+    Notes
+    -----
+    Along each spatial axis, the output length is ``input_length *
+    scale_factor``.
+
+    Examples
+    --------
+    >>> from lasagne.layers import InputLayer, Upscale3DLayer
+    >>> l_in = InputLayer((None, 3, 2, 3, 4))
+    >>> Upscale3DLayer(l_in, scale_factor=2).output_shape
+    (None, 3, 4, 6, 8)
+    """
+
     _n = 3
 
 
@@ -384,7 +616,8 @@ class GlobalPoolLayer(Layer):
         return tuple(input_shape[:2])
 
     def get_output_for(self, input, **kwargs):
-        return self.pool_function(input.flatten(3), axis=2)
+        return self.pool_function(T.as_tensor_variable(input).flatten(3),
+                                  axis=2)
 
 
 def _check_feature_groups(layer, pool_size, axis):
@@ -401,6 +634,7 @@ def _check_feature_groups(layer, pool_size, axis):
 def _split_features(input, axis, pool_size):
     """`input` with its `axis` (negative ones count from the end) split into
     (groups, pool_size), and the non-negative index of the groups axis."""
+    input = T.as_tensor_variable(input)
     axis %= input.ndim
     shape = [input.shape[i] for i in range(input.ndim)]
     shape[axis:axis + 1] = [shape[axis] // pool_size, pool_size]
@@ -510,6 +744,7 @@ class FeatureWTALayer(Layer):
         self.axis = axis
 
     def get_output_for(self, input, **kwargs):
+        input = T.as_tensor_variable(input)
         groups, axis = _split_features(input, self.axis, self.pool_size)
         winners = T.argmax(groups, axis=axis + 1, keepdims=True)
         pattern = ['x'] * groups.ndim
@@ -519,15 +754,15 @@ class FeatureWTALayer(Layer):
         return input * mask
 
 
-def _spp_args(layer, pool_dims, mode, kaiming):
-    """Validate the arguments of a spatial pyramid pooling layer; `kaiming`
-    tells if it lays out its bins as He et al. (2014) do."""
+def _spp_args(layer, pool_dims, mode, strided):
+    """Validate the arguments of a spatial pyramid pooling layer; `strided`
+    tells if it pools with the windows and strides of He et al. (2014)."""
     _check_spatial_dims(layer, 2)
     if not pool_dims or not all(_is_int(d) and d > 0 for d in pool_dims):
         raise ValueError("%s: pool_dims must be a non-empty list of positive "
                          "ints, got %r" % (_describe(layer), pool_dims))
     _check_pool_mode(layer, mode)
-    if kaiming and any(size is not None and size < max(pool_dims)
+    if strided and any(size is not None and size < max(pool_dims)
                        for size in layer.input_shape[2:]):
         raise ValueError("%s: the bins of He et al. need at least %d "
                          "positions along each spatial axis, got input shape "
@@ -538,7 +773,7 @@ def _spp_args(layer, pool_dims, mode, kaiming):
 def _kaiming_windows(sizes, bins):
     """Window sizes and strides of the pooling of He et al. (2014), which
     gives at least `bins` windows per axis: ``ceil(size / bins)`` and
-    ``floor(size / bins)``."""
+    ``floor(size / bins)`` (``implementation='fast'``)."""
     windows = tuple((size + bins - 1) // bins for size in sizes)
     strides = tuple(size // bins for size in sizes)
     return windows, strides
@@ -583,7 +818,7 @@ _REDUCTIONS = {'max': T.max, 'sum': T.sum, 'average_inc_pad': T.mean,
 def _adaptive_pool(x, axis, length, bins, reduction):
     """Pool axis `axis` of `x`, of length `length`, into `bins` bins; bin
     ``i`` spans ``[floor(i * length / bins), ceil((i + 1) * length /
-    bins))``."""
+    bins))`` (``implementation='kaiming'``)."""
     parts = []
     for i in range(bins):
         start = (i * length) // bins
@@ -618,15 +853,15 @@ class SpatialPyramidPoolingLayer(Layer):
         padding is involved.
     implementation : {'fast', 'kaiming'}
         How the bins are laid out along an axis of length ``a`` for ``d``
-        bins. ``'fast'`` (the default): bin ``i`` spans ``[floor(i * a /
-        d), ceil((i + 1) * a / d))``, which covers the input evenly for any
-        ``a``. ``'kaiming'``: as in [1]_, windows of ``ceil(a / d)``
-        positions starting every ``floor(a / d)`` positions (the first
-        ``d`` of them), which needs ``a >= d`` and may leave the last
-        positions out. A smaller known input size raises a
-        :class:`ValueError` at construction; a size unknown then (None) is
-        checked when the output is computed, with an
-        :class:`AssertionError`.
+        bins. ``'fast'`` (the default): one pooling operation per level, as
+        in [1]_, with windows of ``ceil(a / d)`` positions starting every
+        ``floor(a / d)`` positions (the first ``d`` of them), which needs
+        ``a >= d`` and may leave the last positions out. A smaller known
+        input size raises a :class:`ValueError` at construction; a size
+        unknown then (None) is checked when the output is computed, with an
+        :class:`AssertionError`. ``'kaiming'``: bin ``i`` spans
+        ``[floor(i * a / d), ceil((i + 1) * a / d))``, which covers the
+        input evenly for any ``a``.
     **kwargs
         Any additional keyword arguments are passed to :class:`Layer`.
 
@@ -655,7 +890,7 @@ class SpatialPyramidPoolingLayer(Layer):
         if implementation not in ('fast', 'kaiming'):
             raise ValueError("%s: implementation must be 'fast' or 'kaiming', "
                              "got %r" % (_describe(self), implementation))
-        _spp_args(self, pool_dims, mode, implementation == 'kaiming')
+        _spp_args(self, pool_dims, mode, implementation == 'fast')
         self.pool_dims = pool_dims
         self.mode = mode
         self.implementation = implementation
@@ -664,11 +899,12 @@ class SpatialPyramidPoolingLayer(Layer):
         return _spp_output_shape(self, input_shape)
 
     def get_output_for(self, input, **kwargs):
-        kaiming = self.implementation == 'kaiming'
-        sizes = (_kaiming_sizes if kaiming else _spp_sizes)(self, input)
+        input = T.as_tensor_variable(input)
+        strided = self.implementation == 'fast'
+        sizes = (_kaiming_sizes if strided else _spp_sizes)(self, input)
         levels = []
         for bins in self.pool_dims:
-            if kaiming:
+            if strided:
                 windows, strides = _kaiming_windows(sizes, bins)
                 # as a vector: Theano's pool_2d cannot check symbolic tuples
                 pooled = pool_2d(input, ws=T.as_tensor_variable(windows),

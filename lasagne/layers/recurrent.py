@@ -7,25 +7,28 @@ and, unless ``only_return_final=True``, their output the shape
 ``(batch_size, sequence_length, num_units...)``: the hidden state after each
 step. All of them share these options:
 
-* ``mask_input``: a layer of shape ``(batch_size, sequence_length)`` that
-  marks the valid steps of each sequence with 1 and the padding with 0. At a
-  padded step the state is carried over unchanged, so the state after the
-  last valid step is also the state at the end of the sequence.
+* ``mask_input``: a layer of shape ``(batch_size, sequence_length)`` (or
+  ``(batch_size, sequence_length, 1)``) that marks the valid steps of each
+  sequence with 1 and the padding with 0. At a padded step the state is
+  carried over unchanged, so the state after the last valid step is also
+  the state at the end of the sequence.
 * ``hid_init`` (and ``cell_init`` for :class:`LSTMLayer`): the initial state,
   either a parameter (an initializer, array or shared variable, of shape
   ``(1, num_units...)``, learnt if ``learn_init=True``) or a layer whose
   output of shape ``(batch_size, num_units...)`` gives one initial state per
-  sequence.
+  sequence. A layer whose declared batch size is 1 gives one initial state
+  for all sequences; one whose batch size is None gives its batch at run
+  time.
 * ``backwards``: read the sequence from its end. The output stays in the
   order of the input, so that step ``t`` of a forward and of a backward
   layer can be joined for a bidirectional network.
 * ``gradient_steps``: an int, backpropagate through at most this many steps
   (truncated backpropagation through time), at least 1; -1 (the default)
   for the whole sequence.
-* ``grad_clipping``: a number, at least 0. If nonzero, clip the gradient of
-  the pre-activations to ``[-grad_clipping, grad_clipping]`` in the backward
-  pass, as proposed by Graves (2013, arXiv:1308.0850); 0 (the default) does
-  not clip.
+* ``grad_clipping``: a number, at least 0, or None. If nonzero, clip the
+  gradient of the pre-activations to ``[-grad_clipping, grad_clipping]`` in
+  the backward pass, as proposed by Graves (2013, arXiv:1308.0850); 0 (the
+  default) or None does not clip.
 * ``unroll_scan``: build a graph of ``sequence_length`` copies of the step
   instead of a ``theano.scan`` loop. It needs a known sequence length and
   ``gradient_steps=-1``, takes longer to compile and avoids the loop's cost
@@ -82,13 +85,15 @@ def _check_loop_args(layer, input_shape, unroll_scan, gradient_steps,
         raise ValueError("%s: gradient_steps must be -1 (the whole sequence) "
                          "or at least 1, got %r"
                          % (_describe(layer), gradient_steps))
-    # False (no clipping) worked in earlier Lasagne versions; True never
-    # meant a bound.
-    if (not isinstance(grad_clipping, numbers.Real) or
+    # None and False (no clipping) worked in earlier Lasagne versions; True
+    # never meant a bound.
+    if grad_clipping is None:
+        pass
+    elif (not isinstance(grad_clipping, numbers.Real) or
             grad_clipping is True):
-        raise TypeError("%s: grad_clipping must be a number, got %r"
+        raise TypeError("%s: grad_clipping must be a number or None, got %r"
                         % (_describe(layer), grad_clipping))
-    if not grad_clipping >= 0:
+    elif not grad_clipping >= 0:
         raise ValueError("%s: grad_clipping must be at least 0 (0 for no "
                          "clipping), got %r"
                          % (_describe(layer), grad_clipping))
@@ -171,10 +176,13 @@ class _Recurrence(MergeLayer):
         input_shape = self.input_shapes[0]
         _check_loop_args(self, input_shape, unroll_scan, gradient_steps,
                          grad_clipping)
-        if mask_input is not None and not _compatible(
-                self.input_shapes[mask_index], input_shape[:2]):
+        if mask_input is not None and not any(
+                _compatible(self.input_shapes[mask_index], shape)
+                for shape in (input_shape[:2],
+                              tuple(input_shape[:2]) + (1,))):
             raise ValueError("%s: mask_input must have the shape (batch_size, "
-                             "sequence_length) = %r, got %r"
+                             "sequence_length) = %r, or that with a third "
+                             "axis of size 1, got %r"
                              % (_describe(self), input_shape[:2],
                                 self.input_shapes[mask_index]))
 
@@ -187,11 +195,16 @@ class _Recurrence(MergeLayer):
         for name in self._state_names:
             spec = initial_states[name]
             if isinstance(spec, Layer):
-                if not _compatible(spec.output_shape, wanted):
+                shape = tuple(spec.output_shape)
+                # a batch size of 1 (one state for all sequences) or None
+                # (known at run time) fits any other
+                batches = set(shape[:1] + wanted[:1]) - {None, 1}
+                if not _compatible(shape[1:], state_shape) or len(batches) > 1:
                     raise ValueError(
                         "%s: the %s layer must have the output shape "
-                        "(batch_size, num_units...) = %r, got %r"
-                        % (_describe(self), name, wanted, spec.output_shape))
+                        "(batch_size, num_units...) = %r, or a batch size "
+                        "of 1 or None, got %r"
+                        % (_describe(self), name, wanted, shape))
                 setattr(self, name, spec)
             else:
                 if None in state_shape:
@@ -204,7 +217,7 @@ class _Recurrence(MergeLayer):
                     trainable=self.learn_init, regularizable=False))
 
     def _clip(self, x):
-        if not self.grad_clipping:
+        if not self.grad_clipping:  # 0, None or False
             return x
         return theano.gradient.grad_clip(x, -self.grad_clipping,
                                          self.grad_clipping)
@@ -223,6 +236,10 @@ class _Recurrence(MergeLayer):
         index = getattr(self, name + '_incoming_index')
         if index > 0:
             state = inputs[index]
+            if self.input_shapes[index][0] == 1:
+                # one state for all sequences, as a parameter gives; Theano
+                # checks at run time that it has one row
+                state = T.repeat(T.addbroadcast(state, 0), num_batch, axis=0)
         else:
             state = T.repeat(getattr(self, name), num_batch, axis=0)
         return _unbroadcast(state)
@@ -246,6 +263,7 @@ class _Recurrence(MergeLayer):
             num_units...)``, or of shape ``(batch_size, num_units...)`` with
             ``only_return_final=True``.
         """
+        inputs = [T.as_tensor_variable(x) for x in inputs]
         # The loop runs over the first axis, so time goes first.
         input = inputs[0]
         input = input.dimshuffle(1, 0, *range(2, input.ndim))
@@ -259,7 +277,11 @@ class _Recurrence(MergeLayer):
                                  tuple(rows.shape[1:]), ndim=rows.ndim + 1)
         sequences = [input]
         if self.mask_incoming_index > 0:
-            sequences.append(inputs[self.mask_incoming_index].T)
+            mask = inputs[self.mask_incoming_index]
+            if mask.ndim == 3:
+                # the third axis has size 1, checked at run time
+                mask = T.addbroadcast(mask, 2).dimshuffle(0, 1)
+            sequences.append(mask.T)
         initial = [self._initial_state(inputs, name, num_batch)
                    for name in self._state_names]
         masked = len(sequences) == 2
@@ -325,7 +347,8 @@ class CustomRecurrentLayer(_Recurrence):
     hid_init : callable, numpy array, Theano shared variable or Layer
         The initial hidden state: a parameter of shape ``(1,
         num_units...)``, or a layer with output shape ``(batch_size,
-        num_units...)``.
+        num_units...)``; a layer of batch size 1 gives one state for all
+        sequences, and one of batch size None its states at run time.
     backwards : bool
         If True, read the sequence from its end; the output keeps the
         order of the input.
@@ -334,10 +357,10 @@ class CustomRecurrentLayer(_Recurrence):
     gradient_steps : int
         How many steps to backpropagate through, at least 1; -1 for all of
         them.
-    grad_clipping : float
+    grad_clipping : float or None
         At least 0. If nonzero, the gradient of the pre-activation
         :math:`f(x_t) + g(h_{t-1})` is clipped to ``[-grad_clipping,
-        grad_clipping]`` in the backward pass.
+        grad_clipping]`` in the backward pass; 0 or None does not clip.
     unroll_scan : bool
         If True, unroll the loop in Python instead of using
         ``theano.scan``; needs a known sequence length and
@@ -346,8 +369,9 @@ class CustomRecurrentLayer(_Recurrence):
         If True, apply `input_to_hidden` to all steps at once, before the
         loop.
     mask_input : :class:`Layer` or None
-        A layer of shape ``(batch_size, sequence_length)``, 1 at valid
-        steps and 0 at padding, where the state is carried over unchanged.
+        A layer of shape ``(batch_size, sequence_length)`` (or
+        ``(batch_size, sequence_length, 1)``), 1 at valid steps and 0 at
+        padding, where the state is carried over unchanged.
     only_return_final : bool
         If True, return only the state after the last step.
     **kwargs
@@ -363,8 +387,9 @@ class CustomRecurrentLayer(_Recurrence):
     ------
     ValueError
         If the shapes of the input, the sub-networks, the mask or a
-        `hid_init` layer do not fit together, or `unroll_scan` is set
-        without a known sequence length.
+        `hid_init` layer do not fit together, a sub-network has more than
+        one :class:`InputLayer`, or `unroll_scan` is set without a known
+        sequence length.
 
     See Also
     --------
@@ -424,7 +449,7 @@ class CustomRecurrentLayer(_Recurrence):
                 % (_describe(self), in_hid_shape, hid_hid_shape))
         for name, wanted in (('input_to_hidden', input_shape[2:]),
                              ('hidden_to_hidden', hid_hid_shape[1:])):
-            shape = _sub_network_input_shape(getattr(self, name))
+            shape = _sub_network_input_shape(self, name)
             if shape is not None and not _compatible(shape[1:], wanted):
                 raise ValueError(
                     "%s: the input layer of %s has shape %r, but will "
@@ -479,12 +504,17 @@ class CustomRecurrentLayer(_Recurrence):
         return [self.nonlinearity(self._clip(input_n + hid_pre))]
 
 
-def _sub_network_input_shape(layer):
-    """The shape of a sub-network's only input layer, or None if it does
-    not have exactly one."""
-    inputs = [lay for lay in get_all_layers(layer)
+def _sub_network_input_shape(layer, name):
+    """The shape of the input layer of the sub-network `name` of a
+    :class:`CustomRecurrentLayer`, None if it has none; a ValueError if it
+    has several, as in Lasagne 0.2: the step feeds it one expression."""
+    inputs = [lay for lay in get_all_layers(getattr(layer, name))
               if isinstance(lay, InputLayer)]
-    return inputs[0].shape if len(inputs) == 1 else None
+    if len(inputs) > 1:
+        raise ValueError("%s: %s must be a network with one InputLayer, "
+                         "which receives the step's input, got one with %d"
+                         % (_describe(layer), name, len(inputs)))
+    return inputs[0].shape if inputs else None
 
 
 class RecurrentLayer(CustomRecurrentLayer):
@@ -710,7 +740,8 @@ class LSTMLayer(_GatedRecurrence):
 Layer
         The initial cell and hidden states: parameters of shape ``(1,
         num_units)``, or layers with output shape ``(batch_size,
-        num_units)``.
+        num_units)`` (or a batch size of 1 or None, as for
+        :class:`CustomRecurrentLayer`).
     learn_init : bool
         If True, `cell_init` and `hid_init` are trainable (unless they are
         layers).
@@ -718,10 +749,10 @@ Layer
         If True, use the peephole weights :math:`w_{ci}, w_{cf}, w_{co}`
         (parameters ``W_cell_to_ingate`` etc., of shape ``(num_units,)``,
         from the gates' `W_cell`).
-    grad_clipping : float
+    grad_clipping : float or None
         If nonzero, the gradient of the gates' pre-activations (before the
         peephole terms) is clipped to ``[-grad_clipping, grad_clipping]``
-        in the backward pass [2]_.
+        in the backward pass [2]_; 0 or None does not clip.
     precompute_input : bool
         If True, compute :math:`x_t W_{x\\cdot} + b_\\cdot` for all steps
         at once, before the loop.
@@ -857,11 +888,12 @@ class GRULayer(_GatedRecurrence):
     hid_init : callable, numpy array, Theano shared variable or Layer
         The initial hidden state: a parameter of shape ``(1,
         num_units)``, or a layer with output shape ``(batch_size,
-        num_units)``.
+        num_units)`` (or a batch size of 1 or None, as for
+        :class:`CustomRecurrentLayer`).
     learn_init : bool
         If True, `hid_init` is trainable (unless it is a layer).
-    grad_clipping : float
-        If nonzero, the gradients of the pre-activations
+    grad_clipping : float or None
+        If nonzero (and not None), the gradients of the pre-activations
         :math:`x_t W_{x\\cdot} + b_\\cdot`, :math:`h_{t-1} W_{h\\cdot}` and
         of the hidden update (before :math:`\\sigma_c`) are clipped to
         ``[-grad_clipping, grad_clipping]`` in the backward pass.

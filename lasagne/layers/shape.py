@@ -6,7 +6,8 @@ import numpy as np
 import theano.tensor as T
 
 from ..theano_extensions import padding
-from .base import Layer, _check_axis, _check_iterable, _describe, _is_int
+from .base import (Layer, _check_axis, _check_iterable, _check_real,
+                   _describe, _is_int)
 
 
 __all__ = [
@@ -61,7 +62,7 @@ class FlattenLayer(Layer):
         return tuple(input_shape[:self.outdim - 1]) + (size,)
 
     def get_output_for(self, input, **kwargs):
-        return input.flatten(self.outdim)
+        return T.as_tensor_variable(input).flatten(self.outdim)
 
 
 flatten = FlattenLayer  # shortcut
@@ -193,6 +194,7 @@ class ReshapeLayer(Layer):
         return tuple(output_shape)
 
     def get_output_for(self, input, **kwargs):
+        input = T.as_tensor_variable(input)
         shape = tuple(input.shape[s[0]] if isinstance(s, list) else s
                       for s in self.shape)
         return input.reshape(shape)
@@ -263,6 +265,7 @@ class DimshuffleLayer(Layer):
                      for p in self.pattern)
 
     def get_output_for(self, input, **kwargs):
+        input = T.as_tensor_variable(input)
         # Theano drops only axes it knows to be broadcastable; the axes left
         # out have size 1 (checked above, or asserted at run time here).
         dropped = [axis for axis in self._dropped_axes(input.ndim)
@@ -290,8 +293,8 @@ class PadLayer(Layer):
         pads each of them by that much at both ends; an iterable gives the
         padding of these axes in turn (an int for both ends, or a pair
         ``(before, after)``), and leaves any remaining axis unpadded.
-    val : scalar
-        The value to pad with.
+    val : scalar or None
+        The value to pad with; None pads with zeros.
     batch_ndim : int
         The number of leading axes that are not padded (by default the
         batch and channel axes).
@@ -329,6 +332,8 @@ class PadLayer(Layer):
         # An iterable is kept as the list of pairs: it may be a generator,
         # which the check has used up.
         self.width = width if _is_int(width) else pairs
+        if val is not None:
+            _check_real(self, val, 'val')
         self.val = val
         self.batch_ndim = batch_ndim
 

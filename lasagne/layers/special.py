@@ -396,19 +396,19 @@ class InverseLayer(MergeLayer):
 _BORDER_MODES = ('nearest', 'mirror', 'wrap')
 
 
-def _linspace(num, xp):
-    """`num` values from -1 to 1 in floatX (-1 alone for `num` = 1), with
+def _linspace(num, xp, dtype):
+    """`num` values from -1 to 1 of `dtype` (-1 alone for `num` = 1), with
     `xp` = numpy or theano.tensor."""
-    steps = xp.arange(num, dtype=theano.config.floatX)
+    steps = xp.arange(num, dtype=dtype)
     return steps * 2 / xp.maximum(steps[-1], 1) - 1
 
 
-def _grid(height, width, xp):
+def _grid(height, width, xp, dtype):
     """The (x, y) coordinates of a `height` x `width` grid covering the
-    image, row by row, as a matrix of two rows."""
-    ones = xp.ones((height, width), dtype=theano.config.floatX)
-    x = ones * _linspace(width, xp)[None, :]
-    y = ones * _linspace(height, xp)[:, None]
+    image, row by row, as a matrix of two rows of `dtype`."""
+    ones = xp.ones((height, width), dtype=dtype)
+    x = ones * _linspace(width, xp, dtype)[None, :]
+    y = ones * _linspace(height, xp, dtype)[:, None]
     return xp.concatenate([x.flatten()[None, :], y.flatten()[None, :]],
                           axis=0)
 
@@ -418,8 +418,8 @@ def _sample(input, x, y, out_height, out_width, border_mode):
     coordinates `x`, `y` (batch, points), giving an output of shape
     (batch, channels, out_height, out_width)."""
     batch, channels, height, width = input.shape
-    height_f = T.cast(height, theano.config.floatX)
-    width_f = T.cast(width, theano.config.floatX)
+    height_f = T.cast(height, x.dtype)
+    width_f = T.cast(width, x.dtype)
     # Pixel coordinates: -1 is the first pixel's centre, 1 the last one's.
     x = (x.flatten() + 1) * (width_f - 1) / 2
     y = (y.flatten() + 1) * (height_f - 1) / 2
@@ -490,6 +490,14 @@ def _transformer_output_shape(input_shapes, factors):
     shape = input_shapes[0]
     return tuple(shape[:2]) + tuple(None if s is None else int(s // f)
                                     for s, f in zip(shape[2:], factors))
+
+
+def _working_dtype(input, transform):
+    """The float dtype of a transformer's computation: that of its two
+    inputs together (so float32 inputs stay float32 whatever floatX is),
+    floatX for integer ones."""
+    dtype = theano.scalar.upcast(input.dtype, transform.dtype)
+    return dtype if dtype in T.float_dtypes else theano.config.floatX
 
 
 def _output_size(input, factors):
@@ -565,9 +573,9 @@ class TransformerLayer(MergeLayer):
         return _transformer_output_shape(input_shapes, self.downsample_factor)
 
     def get_output_for(self, inputs, **kwargs):
-        input, theta = inputs
+        input, theta = [T.as_tensor_variable(x) for x in inputs]
         out_height, out_width = _output_size(input, self.downsample_factor)
-        grid = _grid(out_height, out_width, T)
+        grid = _grid(out_height, out_width, T, _working_dtype(input, theta))
         grid = T.concatenate([grid, T.ones_like(grid[:1])], axis=0)
         points = T.dot(theta.reshape((-1, 2, 3)), grid)
         return _sample(input, points[:, 0], points[:, 1], out_height,
@@ -692,7 +700,7 @@ class TPSTransformerLayer(MergeLayer):
                              % (_describe(self), input_shape))
         self.precompute_grid = precompute_grid
 
-        source_points = _grid(grid_size, grid_size, np)
+        source_points = _grid(grid_size, grid_size, np, theano.config.floatX)
         # The system of the spline fit [[0, P^T], [P, K]] with P_i =
         # (1, x_i, y_i) and K_ij = U(|p_i - p_j|): the basis at the control
         # points, bordered by the side conditions; inverted in float64.
@@ -709,7 +717,8 @@ class TPSTransformerLayer(MergeLayer):
             self.out_height = T.constant(np.int64(out_height))
             self.out_width = T.constant(np.int64(out_width))
             self.right_mat = T.constant(_tps_basis(
-                _grid(out_height, out_width, np), source_points, np))
+                _grid(out_height, out_width, np, theano.config.floatX),
+                source_points, np))
         else:
             self.out_height = self.out_width = self.right_mat = None
 
@@ -717,20 +726,24 @@ class TPSTransformerLayer(MergeLayer):
         return _transformer_output_shape(input_shapes, self.downsample_factor)
 
     def get_output_for(self, inputs, **kwargs):
-        input, offsets = inputs
-        targets = self.source_points + offsets.reshape(
+        input, offsets = [T.as_tensor_variable(x) for x in inputs]
+        dtype = _working_dtype(input, offsets)
+        # the constants are floatX: in the dtype of the inputs, they do not
+        # upcast float32 inputs under floatX=float64
+        source_points = T.cast(self.source_points, dtype)
+        targets = source_points + offsets.reshape(
             (-1, 2, self.control_points))
         # Spline coefficients (batch, 2, 3 + control_points): the system
         # solved for right-hand sides that are zero in the side conditions.
-        coefficients = T.dot(targets, self.L_inv[:, 3:].T)
+        coefficients = T.dot(targets, T.cast(self.L_inv[:, 3:].T, dtype))
         if self.precompute_grid:
             out_height, out_width = self.out_height, self.out_width
-            basis = self.right_mat
+            basis = T.cast(self.right_mat, dtype)
         else:
             out_height, out_width = _output_size(input,
                                                  self.downsample_factor)
-            basis = _tps_basis(_grid(out_height, out_width, T),
-                               self.source_points, T)
+            basis = _tps_basis(_grid(out_height, out_width, T, dtype),
+                               source_points, T)
         points = T.dot(coefficients, basis)
         return _sample(input, points[:, 0], points[:, 1], out_height,
                        out_width, self.border_mode)
@@ -883,10 +896,15 @@ class RandomizedRectifierLayer(Layer):
         self.shared_axes = _shared_axes(self, shared_axes)
 
     def get_output_for(self, input, deterministic=False, **kwargs):
+        input = T.as_tensor_variable(input)
         if deterministic or (isinstance(self.lower, numbers.Number) and
                              isinstance(self.upper, numbers.Number) and
                              self.lower == self.upper):
-            return T.nnet.relu(input, (self.lower + self.upper) / 2.0)
+            # in the noise dtype, as the random slopes: a float32 input
+            # stays float32 under floatX=float64
+            slope = T.cast((self.lower + self.upper) / 2.0,
+                           _noise_dtype(input))
+            return T.nnet.relu(input, slope)
         slopes = _shared_noise(
             self, input, self.shared_axes,
             lambda shape: self._srng.uniform(shape, low=self.lower,

@@ -154,17 +154,50 @@ def test_glorot_and_he_with_a_given_distribution(cls, distribution):
                np.sqrt(2) * std_of((400, 300), False))
 
 
+# A shape an initializer cannot fill raises Lasagne 0.2's RuntimeError,
+# which is also the ValueError of the fork's other argument errors.
+SHAPE_ERRORS = [RuntimeError, ValueError]
+
+
+@pytest.mark.parametrize('error', SHAPE_ERRORS)
 @pytest.mark.parametrize('cls', [init.GlorotNormal, init.GlorotUniform,
                                  init.HeNormal, init.HeUniform])
-def test_glorot_and_he_errors(cls):
+def test_glorot_and_he_errors(cls, error):
     name = cls.__name__
-    with pytest.raises(ValueError, match=name + '.*at least 2'):
+    with pytest.raises(error, match=name + '.*at least 2'):
         cls()((100,))
-    with pytest.raises(ValueError, match=name + '.*at least 2'):
+    with pytest.raises(error, match=name + '.*at least 2'):
         cls()(())
     for shape in [(10, 20), (3, 10, 20), (2, 3, 4, 5, 6)]:
-        with pytest.raises(ValueError, match=name + '.*c01b.*4-D'):
+        with pytest.raises(error, match=name + '.*c01b.*4-D'):
             cls(c01b=True)(shape)
+
+
+def test_glorot_and_he_hierarchy():
+    assert init.Glorot.__bases__ == (init.Initializer,)
+    assert init.He.__bases__ == (init.Initializer,)
+    for cls in (init.GlorotNormal, init.GlorotUniform):
+        assert cls.__bases__ == (init.Glorot,)
+    for cls in (init.HeNormal, init.HeUniform):
+        assert cls.__bases__ == (init.He,)
+
+
+def test_walking_the_initializer_classes():
+    """Code written for Lasagne 0.2 builds every direct subclass of
+    Initializer without arguments, or each of its subclasses where it has
+    some (Glorot and He need a distribution), and samples from it."""
+    built = []
+    for cls in init.Initializer.__subclasses__():
+        if cls.__module__ != 'lasagne.init':
+            continue  # classes that other tests define
+        for concrete in cls.__subclasses__() or [cls]:
+            sample = concrete().sample((4, 5))
+            assert sample.shape == (4, 5)
+            assert sample.dtype == FLOATX
+            built.append(concrete.__name__)
+    assert sorted(built) == sorted([
+        'Normal', 'Uniform', 'GlorotNormal', 'GlorotUniform', 'HeNormal',
+        'HeUniform', 'Constant', 'Sparse', 'Orthogonal'])
 
 
 class TestSparse(object):
@@ -190,9 +223,10 @@ class TestSparse(object):
         np.testing.assert_array_equal(init.Sparse(0.1)((5, 4)),
                                       np.zeros((5, 4)))
 
+    @pytest.mark.parametrize('error', SHAPE_ERRORS)
     @pytest.mark.parametrize('shape', [(100,), (10, 10, 10), ()])
-    def test_only_two_dimensions(self, shape):
-        with pytest.raises(ValueError, match='Sparse.*2-D'):
+    def test_only_two_dimensions(self, shape, error):
+        with pytest.raises(error, match='Sparse.*2-D'):
             init.Sparse()(shape)
 
 
@@ -215,9 +249,10 @@ class TestOrthogonal(object):
     def test_default_gain(self):
         assert init.Orthogonal().gain == 1.0
 
+    @pytest.mark.parametrize('error', SHAPE_ERRORS)
     @pytest.mark.parametrize('shape', [(10,), ()])
-    def test_needs_two_dimensions(self, shape):
-        with pytest.raises(ValueError, match='Orthogonal.*at least 2'):
+    def test_needs_two_dimensions(self, shape, error):
+        with pytest.raises(error, match='Orthogonal.*at least 2'):
             init.Orthogonal()(shape)
 
 

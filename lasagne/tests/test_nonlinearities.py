@@ -148,9 +148,28 @@ def test_instances_and_parameters():
     assert (selu.scale, selu.scale_neg) == (1, 1)
 
 
+@pytest.mark.parametrize('dtype', ['float32', 'float64'])
 @pytest.mark.parametrize('name', sorted(ELEMENTWISE))
-def test_elementwise_keeps_shape_and_type(name):
-    x = T.tensor4()
+def test_elementwise_keeps_shape_and_type(name, dtype):
+    # whatever floatX, to which Theano converts Python floats otherwise
+    x = T.TensorType(dtype, (False,) * 4)()
     y = ELEMENTWISE[name][0](x)
     assert y.ndim == 4
     assert y.dtype == x.dtype
+
+
+@pytest.mark.parametrize('function', [
+    nonlinearities.ScaledTanH(np.float64(2. / 3), np.float64(1.7159)),
+    nonlinearities.LeakyRectify(np.float64(0.01)),
+    nonlinearities.SELU(np.float64(SELU_SCALE), np.float64(SELU_SCALE_NEG))])
+def test_numpy_scalar_parameters_keep_the_type(function):
+    assert function(T.fmatrix()).dtype == 'float32'
+
+
+def test_symbolic_parameters_as_given():
+    leakiness = T.dscalar()
+    assert nonlinearities.LeakyRectify(leakiness)(T.fmatrix()).dtype == \
+        'float64'
+    np.testing.assert_allclose(
+        nonlinearities.LeakyRectify(0.5)(np.array([-2., 4.])).eval(),
+        [-1., 4.])

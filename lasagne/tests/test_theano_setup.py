@@ -209,12 +209,41 @@ class TestPrepare:
         assert setup.SCAN_EXTENSION not in sys.modules
 
     def test_after_theano_import_only_scan(self, monkeypatch):
+        # As after a script's `import theano`, set up by the startup hook
+        # or not: no second search.
         monkeypatch.delitem(sys.modules, setup.SCAN_EXTENSION)
+        monkeypatch.setattr(setup, 'find_blas', lambda: pytest.fail())
         environ = {'THEANORC': '/nonexistent'}
         assert setup.prepare(environ) is None
         assert environ == {'THEANORC': '/nonexistent'}
         if sys.version_info >= (3, 11):
             assert sys.modules[setup.SCAN_EXTENSION] is None
+
+    def test_hook_during_theano_import(self, monkeypatch):
+        # The startup hook calls it while Theano's module is being executed,
+        # so already in sys.modules.
+        monkeypatch.delitem(sys.modules, setup.SCAN_EXTENSION)
+        monkeypatch.setattr(setup, 'find_blas', lambda: '-lfound')
+        environ = {'THEANORC': '/nonexistent', 'OMP_NUM_THREADS': '1'}
+        state = setup.before_theano_import(environ)
+        assert environ['THEANO_FLAGS'] == 'blas.ldflags="-lfound"'
+        if sys.version_info >= (3, 11):
+            assert sys.modules[setup.SCAN_EXTENSION] is None
+        setup.restore(state, environ)
+        assert environ == {'THEANORC': '/nonexistent', 'OMP_NUM_THREADS': '1'}
+
+    def test_hook_after_prepare(self, monkeypatch):
+        # Lasagne imported first: the hook then sees the flag prepare() set
+        # for this import of Theano, and searches no more.
+        monkeypatch.delitem(sys.modules, 'theano')
+        monkeypatch.setattr(setup, 'find_blas', lambda: '-lfound')
+        environ = {'THEANORC': '/nonexistent', 'OMP_NUM_THREADS': '1'}
+        state = setup.prepare(environ)
+        monkeypatch.setattr(setup, 'find_blas', lambda: pytest.fail())
+        assert setup.before_theano_import(environ) is None
+        assert environ['THEANO_FLAGS'] == 'blas.ldflags="-lfound"'
+        setup.restore(state, environ)
+        assert 'THEANO_FLAGS' not in environ
 
     @pytest.mark.parametrize('value, on', [
         ('', True), ('0', True), ('1', False), ('yes', False)])

@@ -473,6 +473,17 @@ def test_errors_of_get_or_compute_grads_name_it():
         updates.get_or_compute_grads([T.ones(3)] * 2, [param])
 
 
+def test_get_or_compute_grads_returns_a_list_of_gradients_itself():
+    params = [theano.shared(np.zeros(2)), theano.shared(np.zeros(3, 'f'))]
+    # gradients of another dtype than their parameters are not cast here
+    grads = [T.ones(2, dtype='float32'), T.ones(3, dtype='float64')]
+    assert updates.get_or_compute_grads(grads, params) is grads
+    assert [g.dtype for g in grads] == ['float32', 'float64']
+    # a loss gives a new list
+    computed = updates.get_or_compute_grads(T.sum(params[0]), params[:1])
+    assert isinstance(computed, list) and len(computed) == 1
+
+
 def test_gradients_may_be_any_iterable():
     # A generator of gradients is taken like the list it yields.
     params = [theano.shared(np.array([1., 2.])),

@@ -248,6 +248,15 @@ class TestComputeNorms(object):
                                'the norm axes of a %d-dimensional' % ndim):
                 utils.compute_norms(array)
 
+    @pytest.mark.parametrize('error', [RuntimeError, TypeError])
+    @pytest.mark.parametrize('array', [[[1., 2.], [3., 4.]], 3.0, None])
+    def test_error_for_other_types(self, array, error):
+        # Lasagne 0.2 raised a RuntimeError; a list gave an AttributeError
+        with pytest.raises(error, match='compute_norms: array must be a '
+                           'numpy array or a Theano expression, got a %s'
+                           % type(array).__name__):
+            utils.compute_norms(array)
+
 
 class TestDefaultNormAxes(object):
     def test_axes(self):

@@ -33,71 +33,6 @@ __all__ = [
 ]
 
 
-# Pieces of the docstrings of the convolution functions; parameters in the
-# order of their signatures.
-_INPUTS = """Parameters
-    ----------
-    input : Theano 3-D tensor
-        The input, of shape ``(batch_size, num_input_channels,
-        input_length)``.
-    filters : Theano 3-D tensor
-        The filters, of shape ``(num_filters, num_input_channels,
-        filter_length)``."""
-
-_OPTIONAL_SHAPES = """
-    image_shape : tuple of 3 ints or None
-        The shape of `input` if known, with None for unknown sizes.
-    filter_shape : tuple of 3 ints or None
-        The shape of `filters` if known, likewise."""
-
-_REQUIRED_SHAPES = """
-    image_shape : tuple of 3 ints
-        The shape of `input`, with None for unknown sizes.
-    filter_shape : tuple of 3 ints
-        The shape of `filters`, with a known filter length."""
-
-_OPTIONS = """
-    border_mode : 'valid', 'full', 'half', int or tuple of one int
-        The zero padding at both ends of the input: none (``'valid'``),
-        ``filter_length - 1`` (``'full'``), ``filter_length // 2``
-        (``'half'``) or the given amount.
-    subsample : tuple of one int
-        The stride.
-    filter_flip : bool
-        True (the default) flips the filters along their length, which
-        computes a convolution; False computes a cross-correlation."""
-
-_NUM_GROUPS = """
-    num_groups : int
-        Split the input channels and the filters into this many groups, as
-        :func:`theano.tensor.nnet.conv2d` does."""
-
-_NO_NUM_GROUPS = """
-
-    Notes
-    -----
-    This function does not take ``num_groups``; grouped 1-D convolutions
-    need :func:`conv1d_mc0` or :func:`conv1d_mc1`."""
-
-
-_RETURNS = """
-
-    Returns
-    -------
-    Theano 3-D tensor
-        The output, of shape ``(batch_size, num_filters, output_length)``."""
-
-
-def _document(parameters, notes=''):
-    """Complete the docstring of a convolution function with the sections
-    on its `parameters`, its result and any `notes`."""
-    def decorate(function):
-        function.__doc__ = function.__doc__.format(
-            sections=parameters + _RETURNS + notes)
-        return function
-    return decorate
-
-
 def _stride(subsample):
     return as_tuple(subsample, 1, int_types)[0]
 
@@ -177,9 +112,6 @@ def _conv1d_as_2d(input, filters, image_shape, filter_shape, border_mode,
     return conved[:, :, :, 0] if axis == 3 else conved[:, :, 0, :]
 
 
-@_document(_INPUTS + _OPTIONAL_SHAPES + """
-        The border modes 'full' and 'half' need its filter length.""" +
-           _OPTIONS, _NO_NUM_GROUPS)
 def conv1d_sc(input, filters, image_shape=None, filter_shape=None,
               border_mode='valid', subsample=(1,), filter_flip=True):
     """1-D convolution as a single-channel 2-D convolution.
@@ -188,7 +120,38 @@ def conv1d_sc(input, filters, image_shape=None, filter_shape=None,
     filters span all of it, and the 2-D convolution slides along the length
     only.
 
-    {sections}
+    Parameters
+    ----------
+    input : Theano 3-D tensor
+        The input, of shape ``(batch_size, num_input_channels,
+        input_length)``.
+    filters : Theano 3-D tensor
+        The filters, of shape ``(num_filters, num_input_channels,
+        filter_length)``.
+    image_shape : tuple of 3 ints or None
+        The shape of `input` if known, with None for unknown sizes.
+    filter_shape : tuple of 3 ints or None
+        The shape of `filters` if known, likewise.
+        The border modes 'full' and 'half' need its filter length.
+    border_mode : 'valid', 'full', 'half', int or tuple of one int
+        The zero padding at both ends of the input: none (``'valid'``),
+        ``filter_length - 1`` (``'full'``), ``filter_length // 2``
+        (``'half'``) or the given amount.
+    subsample : tuple of one int
+        The stride.
+    filter_flip : bool
+        True (the default) flips the filters along their length, which
+        computes a convolution; False computes a cross-correlation.
+
+    Returns
+    -------
+    Theano 3-D tensor
+        The output, of shape ``(batch_size, num_filters, output_length)``.
+
+    Notes
+    -----
+    This function does not take ``num_groups``; grouped 1-D convolutions
+    need :func:`conv1d_mc0` or :func:`conv1d_mc1`.
     """
     input, filters = _valid_unflipped(input, filters, filter_shape,
                                       border_mode, filter_flip)
@@ -207,7 +170,6 @@ def conv1d_sc(input, filters, image_shape=None, filter_shape=None,
     return conved[:, :, 0, :]
 
 
-@_document(_INPUTS + _OPTIONAL_SHAPES + _OPTIONS + _NUM_GROUPS)
 def conv1d_mc0(input, filters, image_shape=None, filter_shape=None,
                border_mode='valid', subsample=(1,), filter_flip=True,
                num_groups=1):
@@ -215,13 +177,40 @@ def conv1d_mc0(input, filters, image_shape=None, filter_shape=None,
 
     The input of shape ``(b, c, length)`` is seen as ``(b, c, 1, length)``.
 
-    {sections}
+    Parameters
+    ----------
+    input : Theano 3-D tensor
+        The input, of shape ``(batch_size, num_input_channels,
+        input_length)``.
+    filters : Theano 3-D tensor
+        The filters, of shape ``(num_filters, num_input_channels,
+        filter_length)``.
+    image_shape : tuple of 3 ints or None
+        The shape of `input` if known, with None for unknown sizes.
+    filter_shape : tuple of 3 ints or None
+        The shape of `filters` if known, likewise.
+    border_mode : 'valid', 'full', 'half', int or tuple of one int
+        The zero padding at both ends of the input: none (``'valid'``),
+        ``filter_length - 1`` (``'full'``), ``filter_length // 2``
+        (``'half'``) or the given amount.
+    subsample : tuple of one int
+        The stride.
+    filter_flip : bool
+        True (the default) flips the filters along their length, which
+        computes a convolution; False computes a cross-correlation.
+    num_groups : int
+        Split the input channels and the filters into this many groups, as
+        :func:`theano.tensor.nnet.conv2d` does.
+
+    Returns
+    -------
+    Theano 3-D tensor
+        The output, of shape ``(batch_size, num_filters, output_length)``.
     """
     return _conv1d_as_2d(input, filters, image_shape, filter_shape,
                          border_mode, subsample, filter_flip, num_groups, 2)
 
 
-@_document(_INPUTS + _OPTIONAL_SHAPES + _OPTIONS + _NUM_GROUPS)
 def conv1d_mc1(input, filters, image_shape=None, filter_shape=None,
                border_mode='valid', subsample=(1,), filter_flip=True,
                num_groups=1):
@@ -229,17 +218,40 @@ def conv1d_mc1(input, filters, image_shape=None, filter_shape=None,
 
     The input of shape ``(b, c, length)`` is seen as ``(b, c, length, 1)``.
 
-    {sections}
+    Parameters
+    ----------
+    input : Theano 3-D tensor
+        The input, of shape ``(batch_size, num_input_channels,
+        input_length)``.
+    filters : Theano 3-D tensor
+        The filters, of shape ``(num_filters, num_input_channels,
+        filter_length)``.
+    image_shape : tuple of 3 ints or None
+        The shape of `input` if known, with None for unknown sizes.
+    filter_shape : tuple of 3 ints or None
+        The shape of `filters` if known, likewise.
+    border_mode : 'valid', 'full', 'half', int or tuple of one int
+        The zero padding at both ends of the input: none (``'valid'``),
+        ``filter_length - 1`` (``'full'``), ``filter_length // 2``
+        (``'half'``) or the given amount.
+    subsample : tuple of one int
+        The stride.
+    filter_flip : bool
+        True (the default) flips the filters along their length, which
+        computes a convolution; False computes a cross-correlation.
+    num_groups : int
+        Split the input channels and the filters into this many groups, as
+        :func:`theano.tensor.nnet.conv2d` does.
+
+    Returns
+    -------
+    Theano 3-D tensor
+        The output, of shape ``(batch_size, num_filters, output_length)``.
     """
     return _conv1d_as_2d(input, filters, image_shape, filter_shape,
                          border_mode, subsample, filter_flip, num_groups, 3)
 
 
-@_document(_INPUTS + _REQUIRED_SHAPES + _OPTIONS + """
-    implementation : callable
-        The 1-D convolution to apply to the folded tensors, e.g.
-        :func:`conv1d_sc` (the default) or :func:`conv1d_mc0`.""",
-           _NO_NUM_GROUPS)
 def conv1d_unstrided(input, filters, image_shape, filter_shape,
                      border_mode='valid', subsample=(1,), filter_flip=True,
                      implementation=conv1d_sc):
@@ -252,7 +264,40 @@ def conv1d_unstrided(input, filters, image_shape, filter_shape,
     convolution of the original ones. The filter length must be a multiple
     of the stride.
 
-    {sections}
+    Parameters
+    ----------
+    input : Theano 3-D tensor
+        The input, of shape ``(batch_size, num_input_channels,
+        input_length)``.
+    filters : Theano 3-D tensor
+        The filters, of shape ``(num_filters, num_input_channels,
+        filter_length)``.
+    image_shape : tuple of 3 ints
+        The shape of `input`, with None for unknown sizes.
+    filter_shape : tuple of 3 ints
+        The shape of `filters`, with a known filter length.
+    border_mode : 'valid', 'full', 'half', int or tuple of one int
+        The zero padding at both ends of the input: none (``'valid'``),
+        ``filter_length - 1`` (``'full'``), ``filter_length // 2``
+        (``'half'``) or the given amount.
+    subsample : tuple of one int
+        The stride.
+    filter_flip : bool
+        True (the default) flips the filters along their length, which
+        computes a convolution; False computes a cross-correlation.
+    implementation : callable
+        The 1-D convolution to apply to the folded tensors, e.g.
+        :func:`conv1d_sc` (the default) or :func:`conv1d_mc0`.
+
+    Returns
+    -------
+    Theano 3-D tensor
+        The output, of shape ``(batch_size, num_filters, output_length)``.
+
+    Notes
+    -----
+    This function does not take ``num_groups``; grouped 1-D convolutions
+    need :func:`conv1d_mc0` or :func:`conv1d_mc1`.
     """
     filter_length = _static_filter_length('conv1d_unstrided', filter_shape)
     stride = _stride(subsample)
@@ -285,7 +330,6 @@ def conv1d_unstrided(input, filters, image_shape, filter_shape,
                           'valid', (1,), False)
 
 
-@_document(_INPUTS + _REQUIRED_SHAPES + _OPTIONS, _NO_NUM_GROUPS)
 def conv1d_sd(input, filters, image_shape, filter_shape, border_mode='valid',
               subsample=(1,), filter_flip=True):
     """1-D convolution as a single tensor dot product.
@@ -295,7 +339,37 @@ def conv1d_sd(input, filters, image_shape, filter_shape, border_mode='valid',
     output_length)``, which a single :func:`theano.tensor.tensordot` combines
     with the filters.
 
-    {sections}
+    Parameters
+    ----------
+    input : Theano 3-D tensor
+        The input, of shape ``(batch_size, num_input_channels,
+        input_length)``.
+    filters : Theano 3-D tensor
+        The filters, of shape ``(num_filters, num_input_channels,
+        filter_length)``.
+    image_shape : tuple of 3 ints
+        The shape of `input`, with None for unknown sizes.
+    filter_shape : tuple of 3 ints
+        The shape of `filters`, with a known filter length.
+    border_mode : 'valid', 'full', 'half', int or tuple of one int
+        The zero padding at both ends of the input: none (``'valid'``),
+        ``filter_length - 1`` (``'full'``), ``filter_length // 2``
+        (``'half'``) or the given amount.
+    subsample : tuple of one int
+        The stride.
+    filter_flip : bool
+        True (the default) flips the filters along their length, which
+        computes a convolution; False computes a cross-correlation.
+
+    Returns
+    -------
+    Theano 3-D tensor
+        The output, of shape ``(batch_size, num_filters, output_length)``.
+
+    Notes
+    -----
+    This function does not take ``num_groups``; grouped 1-D convolutions
+    need :func:`conv1d_mc0` or :func:`conv1d_mc1`.
     """
     filter_length = _static_filter_length('conv1d_sd', filter_shape)
     input, filters = _valid_unflipped(input, filters, filter_shape,
@@ -306,12 +380,41 @@ def conv1d_sd(input, filters, image_shape, filter_shape, border_mode='valid',
     return conved.dimshuffle(0, 2, 1)
 
 
-@_document(_INPUTS + _REQUIRED_SHAPES + _OPTIONS, _NO_NUM_GROUPS)
 def conv1d_md(input, filters, image_shape, filter_shape, border_mode='valid',
               subsample=(1,), filter_flip=True):
     """1-D convolution as a sum of tensor dot products, one per filter tap.
 
-    {sections}
+    Parameters
+    ----------
+    input : Theano 3-D tensor
+        The input, of shape ``(batch_size, num_input_channels,
+        input_length)``.
+    filters : Theano 3-D tensor
+        The filters, of shape ``(num_filters, num_input_channels,
+        filter_length)``.
+    image_shape : tuple of 3 ints
+        The shape of `input`, with None for unknown sizes.
+    filter_shape : tuple of 3 ints
+        The shape of `filters`, with a known filter length.
+    border_mode : 'valid', 'full', 'half', int or tuple of one int
+        The zero padding at both ends of the input: none (``'valid'``),
+        ``filter_length - 1`` (``'full'``), ``filter_length // 2``
+        (``'half'``) or the given amount.
+    subsample : tuple of one int
+        The stride.
+    filter_flip : bool
+        True (the default) flips the filters along their length, which
+        computes a convolution; False computes a cross-correlation.
+
+    Returns
+    -------
+    Theano 3-D tensor
+        The output, of shape ``(batch_size, num_filters, output_length)``.
+
+    Notes
+    -----
+    This function does not take ``num_groups``; grouped 1-D convolutions
+    need :func:`conv1d_mc0` or :func:`conv1d_mc1`.
     """
     filter_length = _static_filter_length('conv1d_md', filter_shape)
     input, filters = _valid_unflipped(input, filters, filter_shape,

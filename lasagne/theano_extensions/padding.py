@@ -47,8 +47,8 @@ def pad(x, width, val=0, batch_ndim=1):
         end. An iterable gives the padding of each axis in turn (the
         remaining axes are not padded): an int pads both ends of its axis
         equally, a pair ``(before, after)`` pads them separately.
-    val : scalar
-        The value to pad with.
+    val : scalar or None
+        The value to pad with; None pads with zeros.
     batch_ndim : int
         The number of leading axes that are not padded.
 
@@ -69,7 +69,7 @@ def pad(x, width, val=0, batch_ndim=1):
     """
     x = T.as_tensor_variable(x)
     pairs = _pad_pairs(width, x.ndim, batch_ndim)
-    fill = T.cast(val, x.dtype)
+    fill = T.cast(0 if val is None else val, x.dtype)
     # Blocks of `val` are concatenated to the sides: Theano 1.0.5 loops
     # forever optimizing the gradient of set_subtensor into a larger tensor.
     for axis, (before, after) in enumerate(pairs, batch_ndim):

@@ -50,3 +50,29 @@ def verify_layer_grad(layer, inputs, wrt=(), tolerance=None, **kwargs):
     theano.gradient.verify_grad(output, point, mode=MODE,
                                 rng=np.random.RandomState(42),
                                 abs_tol=tolerance, rel_tol=tolerance)
+
+
+def check_array_input(layer, *values, **kwargs):
+    """Lasagne 0.2's layers take numpy arrays and Theano constants in
+    ``get_output_for`` as well as variables: check that the output of
+    `layer` for the input `values` (numpy arrays, one per input) given as
+    arrays and as constants equals its output for variables fed with them.
+    Keyword arguments go to ``get_output_for``; `mode` is the compile mode
+    (:data:`MODE` by default)."""
+    mode = kwargs.pop('mode', MODE)
+    several = hasattr(layer, 'input_shapes')
+
+    def output(inputs):
+        out = layer.get_output_for(inputs if several else inputs[0],
+                                   **kwargs)
+        return theano.tensor.as_tensor_variable(out)
+
+    variables = [theano.tensor.TensorType(v.dtype, (False,) * v.ndim)()
+                 for v in values]
+    expected = theano.function(variables, output(variables),
+                               mode=mode)(*values)
+    for given in (list(values), [theano.tensor.constant(v) for v in values]):
+        out = output(given)
+        assert out.dtype == expected.dtype
+        np.testing.assert_allclose(theano.function([], out, mode=mode)(),
+                                   expected, rtol=1e-6)

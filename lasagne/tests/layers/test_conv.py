@@ -1,4 +1,5 @@
 import inspect
+import re
 
 import numpy as np
 import pytest
@@ -9,7 +10,7 @@ from lasagne import nonlinearities
 from lasagne.layers import (InputLayer, Conv1DLayer, Conv2DLayer, Conv3DLayer,
                             TransposedConv2DLayer, TransposedConv3DLayer,
                             Deconv2DLayer, Deconv3DLayer, DilatedConv2DLayer,
-                            get_output)
+                            LocallyConnected2DLayer, get_output)
 from lasagne.layers.conv import (BaseConvLayer, conv_input_length,
                                  conv_output_length)
 from lasagne.theano_extensions import conv as conv_ext
@@ -17,6 +18,7 @@ from lasagne.theano_extensions import conv as conv_ext
 from .conv_checks import (RANDOM_LINEAR, TOL, check_conv_grad, check_output,
                           compute, compute_cases, conv_reference, pads,
                           random, random_init)
+from .layer_checks import check_array_input
 from .numpy_reference import correlate, flip, transposed_conv
 
 
@@ -474,3 +476,51 @@ def test_conv_errors(cls, shape, kwargs, error, match):
     kwargs = dict(dict(num_filters=2, filter_size=3), **kwargs)
     with pytest.raises(error, match=match):
         cls(shape, **kwargs)
+
+
+# Lasagne 0.2's exception classes: a TypeError for an unknown pad string and
+# for sizes that are not ints, a NotImplementedError for 'same' padding with
+# even filter sizes; each is also the ValueError of the fork's checks.
+@pytest.mark.parametrize('cls, shape, argument', [
+    (Conv1DLayer, (None, 3, 8), 'pad'),
+    (Conv2DLayer, (None, 3, 8, 8), 'pad'),
+    (Conv3DLayer, (None, 3, 8, 8, 8), 'pad'),
+    (TransposedConv2DLayer, (None, 3, 8, 8), 'crop'),
+    (TransposedConv3DLayer, (None, 3, 8, 8, 8), 'crop'),
+    (DilatedConv2DLayer, (None, 3, 8, 8), 'pad'),
+    (LocallyConnected2DLayer, (None, 3, 8, 8), 'pad'),
+])
+@pytest.mark.parametrize('value, errors, message', [
+    ('_nonexistent_mode', (TypeError, ValueError),
+     "{arg} must be 'valid', 'full', 'same', an int or an iterable of {n} "
+     "ints, got '_nonexistent_mode'"),
+    (1.5, (TypeError, ValueError),
+     "{arg} must be an int or an iterable of {n} ints, each at least 0, got "
+     "1.5"),
+    ('same', (NotImplementedError, ValueError),
+     "{arg}='same' needs odd filter sizes, got filter_size={size}"),
+])
+def test_conv_pad_error_classes(cls, shape, argument, value, errors,
+                                message):
+    n = len(shape) - 2
+    message = message.format(arg=argument, n=n, size=(2,) * n)
+    for error in errors:
+        with pytest.raises(error, match="^%s 'bad': %s$"
+                           % (cls.__name__, re.escape(message))):
+            cls(shape, num_filters=3, filter_size=2, name='bad',
+                **{argument: value})
+
+
+@pytest.mark.parametrize('build, shape', [
+    (lambda: Conv1DLayer((None, 3, 8), 2, 3, pad='same', **RANDOM_LINEAR),
+     (2, 3, 8)),
+    (lambda: Conv2DLayer((None, 3, 6, 5), 2, 3, **RANDOM_LINEAR),
+     (2, 3, 6, 5)),
+    (lambda: TransposedConv2DLayer((None, 3, 4, 4), 2, 3, stride=2,
+                                   **RANDOM_LINEAR), (2, 3, 4, 4)),
+    (lambda: DilatedConv2DLayer((None, 3, 6, 5), 2, 2, dilation=2,
+                                **RANDOM_LINEAR), (2, 3, 6, 5)),
+])
+def test_conv_array_input(build, shape):
+    # the convolutions have C implementations only: the default mode
+    check_array_input(build(), random(*shape), mode=None)

@@ -9,7 +9,7 @@ from lasagne.layers import (InputLayer, DenseLayer, NINLayer,
                             get_output_shape)
 from lasagne.utils import floatX
 
-from .layer_checks import evaluate, verify_layer_grad
+from .layer_checks import check_array_input, evaluate, verify_layer_grad
 
 
 def relu(x):
@@ -209,3 +209,12 @@ class TestNINLayer(object):
                          W=init.Uniform(1), b=init.Uniform(1),
                          nonlinearity=nonlinearities.tanh)
         verify_layer_grad(layer, {l_in: uniform(rng, 2, 3, 2)}, wrt=[l_in])
+
+
+@pytest.mark.parametrize('build, shape', [
+    (lambda: DenseLayer((None, 3, 4), 5, num_leading_axes=1), (2, 3, 4)),
+    (lambda: DenseLayer((None, 3, 4), 5), (2, 3, 4)),
+    (lambda: NINLayer((None, 3, 4, 2), 5, untie_biases=True), (2, 3, 4, 2)),
+])
+def test_array_input(build, shape):
+    check_array_input(build(), uniform(np.random.RandomState(4), *shape))

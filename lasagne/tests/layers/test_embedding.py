@@ -7,7 +7,7 @@ import theano.tensor as T
 from lasagne import init
 from lasagne.layers import InputLayer, EmbeddingLayer, get_output
 
-from .layer_checks import evaluate, verify_layer_grad
+from .layer_checks import check_array_input, evaluate, verify_layer_grad
 
 
 def test_attributes():
@@ -69,3 +69,8 @@ def test_gradient():
     # Index 2 occurs twice, index 3 not at all.
     verify_layer_grad(layer, {l_in: np.array([[0, 2, 1], [2, 0, 1]],
                                              dtype='int32')})
+
+
+def test_array_input():
+    layer = EmbeddingLayer((None, 4), 5, 3, W=np.arange(15.).reshape(5, 3))
+    check_array_input(layer, np.array([[0, 4, 2, 2]], dtype='int32'))

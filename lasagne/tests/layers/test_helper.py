@@ -236,9 +236,40 @@ def test_dict_keys_must_be_layers(diamond, function, caller, value, key,
     for given in [{key(l_in): value}, {l_in: value, key(l_in): value}]:
         with pytest.raises(TypeError, match=r'^%s\(\): the keys of a dict '
                            r'of inputs must be Lasagne layers \(e.g. '
-                           r'InputLayer instances\), got a key of type %s: '
-                           % (caller, type_name)):
+                           r'InputLayer instances\) or None, got a key of '
+                           r'type %s: ' % (caller, type_name)):
             function(d, given)
+
+
+class TestNoneKey(object):
+    """As in Lasagne 0.2, the key None feeds the missing input of layers
+    built from a shape tuple."""
+
+    def test_layer_built_from_a_shape(self):
+        layer = Recorder((None, 2), add=3)
+        out = get_output(layer, {None: np.array([[1., 2.]])})
+        np.testing.assert_allclose(theano.function([], out, mode=MODE)(),
+                                   [[4., 5.]])
+        assert get_output_shape(layer, {None: (5, 2)}) == (5, 2)
+
+    def test_on_top_of_a_network(self):
+        bottom = Recorder((None, 2), add=1)
+        top = Recorder(bottom, add=10)
+        out = get_output(top, {None: np.zeros((1, 2))})
+        np.testing.assert_allclose(theano.function([], out, mode=MODE)(),
+                                   [[11., 11.]])
+
+    def test_merge_layer_with_some_inputs_given_as_shapes(self):
+        l_in = InputLayer((None, 2))
+        merged = Adder([l_in, (None, 2), (None, 2)])
+        x = T.matrix('x')
+        out = get_output(merged, {l_in: x, None: np.ones((1, 2))})
+        np.testing.assert_allclose(
+            theano.function([x], out, mode=MODE)(floatX([[1., 2.]])),
+            [[3., 4.]])
+        assert get_output_shape(merged, {None: (7, 2)}) == (None, 2)
+        assert get_output_shape(merged, {l_in: (7, 2), None: (7, 2)}) == \
+            (7, 2)
 
 
 class TestGetOutputShape(object):

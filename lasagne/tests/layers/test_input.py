@@ -23,6 +23,21 @@ class TestInputLayer(object):
         assert list(layer.params) == []
         assert layer.get_params() == []
 
+    @pytest.mark.parametrize('shape, broadcastable', [
+        ((1, 2), (True, False)), ((None, 1), (False, True)),
+        ((1,), (True,)), ((None, 1, 3, 1), (False, True, False, True)),
+        ((np.int64(1), 2), (True, False))])
+    def test_size_one_dimensions_are_broadcastable(self, shape,
+                                                   broadcastable):
+        assert InputLayer(shape).input_var.broadcastable == broadcastable
+
+    def test_broadcasting_of_a_size_one_dimension(self):
+        x = InputLayer((1, 2)).input_var
+        y = T.matrix()
+        out = (x + y).eval({x: np.ones((1, 2), x.dtype),
+                            y: np.zeros((3, 2), y.dtype)})
+        np.testing.assert_array_equal(out, np.ones((3, 2)))
+
     def test_variable_named_after_layer(self):
         layer = InputLayer((None, 3), name='images')
         assert layer.name == 'images'

@@ -10,7 +10,7 @@ from lasagne.layers import (InputLayer, ConcatLayer, ElemwiseMergeLayer,
                             ElemwiseSumLayer, autocrop, autocrop_array_shapes)
 from lasagne.utils import floatX
 
-from .layer_checks import MODE, evaluate
+from .layer_checks import MODE, check_array_input, evaluate
 
 RNG = np.random.RandomState(0)
 A = floatX(RNG.uniform(-1, 1, (2, 3, 5, 6)))
@@ -254,3 +254,38 @@ class TestElemwiseSumLayer(object):
         np.testing.assert_array_equal(out[4], np.maximum(A, C))
         for layer, value in zip(layers, out):
             assert layer.output_shape == (None,) + value.shape[1:]
+
+
+@pytest.mark.parametrize('coeffs', [[0.3, np.float64(2)], [1, -1], 0.5])
+@pytest.mark.parametrize('dtype', ['float32', 'float64'])
+def test_elemwise_sum_keeps_the_input_dtype(coeffs, dtype):
+    # numeric coefficients do not upcast float32 inputs under float64
+    matrix = T.TensorType(dtype, (False,) * 2)
+    x, y = matrix(), matrix()
+    layer = ElemwiseSumLayer([(None, 3)] * 2, coeffs=coeffs)
+    out = layer.get_output_for([x, y])
+    assert out.dtype == dtype
+    a, b = RNG.uniform(-1, 1, (2, 2, 3)).astype(dtype)
+    weights = coeffs if isinstance(coeffs, list) else [coeffs] * 2
+    np.testing.assert_allclose(
+        theano.function([x, y], out, mode=MODE)(a, b),
+        weights[0] * a + weights[1] * b, rtol=1e-6)
+
+
+def test_elemwise_sum_with_a_symbolic_coefficient():
+    coeff = T.dscalar()
+    out = ElemwiseSumLayer([(None, 3)] * 2, coeffs=[coeff, 1]).get_output_for(
+        [T.fmatrix(), T.fmatrix()])
+    assert out.dtype == 'float64'  # as a parameter would
+
+
+@pytest.mark.parametrize('build', [
+    lambda: ConcatLayer([(None, 3, 5, 6), (None, 4, 4, 6)],
+                        cropping=[None, None, 'center', 'upper']),
+    lambda: ElemwiseMergeLayer([(None, 3, 5, 6), (None, 4, 4, 6)],
+                               T.maximum, cropping=['lower'] * 4),
+    lambda: ElemwiseSumLayer([(None, 3, 5, 6), (None, 4, 4, 6)],
+                             coeffs=[2, -0.5], cropping=['upper'] * 4),
+])
+def test_array_input(build):
+    check_array_input(build(), A, B)

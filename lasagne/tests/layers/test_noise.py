@@ -232,6 +232,43 @@ def test_noise_graph_dtype(cls, dtype):
     assert (out.ndim, out.dtype) == (3, dtype)
 
 
+@pytest.mark.parametrize('dtype, p', [
+    ('float32', np.float32(0.5)), ('float16', np.float16(0.5)),
+    ('float32', 0.3), ('float32', np.float64(0.3)),
+    ('float32', theano.shared(np.float64(0.3))), ('float64', np.float32(0.3)),
+    ('float16', 0.5)])
+@pytest.mark.parametrize('rescale', [True, False])
+def test_dropout_keeps_the_input_dtype(seeded, dtype, p, rescale):
+    """As in Lasagne 0.2, whatever floatX and the type of p: e.g. float32
+    input with p=np.float32(0.5) stays float32 under floatX=float64."""
+    x = T.TensorType(dtype, (False,) * 2)()
+    out = DropoutLayer((None, 200), p=p, rescale=rescale).get_output_for(x)
+    assert out.dtype == dtype
+    value = theano.function([x], out, mode=MODE)(np.ones((50, 200), dtype))
+    retain = 1 - float(p.get_value() if hasattr(p, 'get_value') else p)
+    np.testing.assert_allclose(np.unique(value),
+                               [0, 1 / retain if rescale else 1], rtol=1e-3)
+    assert abs((value != 0).mean() - retain) < 0.02
+
+
+@pytest.mark.parametrize('cls', [DropoutLayer, GaussianNoiseLayer])
+@pytest.mark.parametrize('dtype', ['float32', 'float64'])
+def test_noise_on_numpy_arrays(seeded, cls, dtype):
+    """get_output_for takes a numpy array, as in Lasagne 0.2 (the dtype of
+    a numpy array is no string, which Theano's random streams need)."""
+    value = np.ones((3, 3, 28, 28), dtype)
+    layer = cls((3, 3, 28, 28))
+    for given in (value, T.constant(value)):
+        out = layer.get_output_for(given)
+        assert out.dtype == dtype
+        result = theano.function([], out, mode=MODE)()
+        assert result.shape == value.shape
+        if cls is DropoutLayer:
+            assert set(np.unique(result)) == {0, 2}
+        else:
+            assert abs(result.std() - 0.1) < 0.01
+
+
 def test_gaussian_noise_on_integers(seeded):
     """Integer inputs get noise of floatX, not rounded noise."""
     l_in = InputLayer((None, 50), input_var=T.imatrix())

@@ -10,13 +10,17 @@ from theano.compile.debugmode import DebugMode
 from theano.tensor.nnet import bn
 
 import lasagne
-from lasagne.layers import (BatchNormLayer, DenseLayer, InputLayer,
+from lasagne.layers import (BatchNormLayer, Conv2DLayer, DenseLayer,
+                            ElemwiseSumLayer, InputLayer,
                             LocalResponseNormalization2DLayer,
                             NonlinearityLayer, StandardizationLayer,
                             batch_norm, get_all_layers, get_all_param_values,
                             get_all_params, get_output, instance_norm,
-                            layer_norm)
+                            layer_norm, recompute_batch_norm_statistics,
+                            set_all_param_values)
 from lasagne.nonlinearities import identity, tanh
+
+from .layer_checks import check_array_input
 
 
 # ---------------------------------------------------------------------------
@@ -894,7 +898,6 @@ def test_local_response_normalization():
 
 @pytest.mark.parametrize('shape, kwargs, match', [
     ((None, 5, 3), {}, "expected an input of 4 dimensions"),
-    ((None, 5, 3, 3), {'n': 4}, "n must be a positive odd int"),
     ((None, 5, 3, 3), {'n': 0}, "n must be a positive odd int"),
     ((None, 5, 3, 3), {'n': 3.}, "n must be a positive odd int"),
 ])
@@ -902,6 +905,29 @@ def test_local_response_normalization_errors(shape, kwargs, match):
     with pytest.raises(ValueError, match="LocalResponseNormalization2DLayer"
                        ": " + match):
         LocalResponseNormalization2DLayer(shape, **kwargs)
+
+
+# Lasagne 0.2's NotImplementedError, which is also a ValueError here
+@pytest.mark.parametrize('error', [NotImplementedError, ValueError])
+@pytest.mark.parametrize('n', [2, 4])
+def test_local_response_normalization_even_n(n, error):
+    with pytest.raises(error, match="^LocalResponseNormalization2DLayer 'l':"
+                       " n must be odd .*, got %d$" % n):
+        LocalResponseNormalization2DLayer((None, 5, 3, 3), n=n, name='l')
+
+
+@pytest.mark.parametrize('build, shape', [
+    (lambda: LocalResponseNormalization2DLayer((None, 5, 3, 2), n=3),
+     (2, 5, 3, 2)),
+    (lambda: BatchNormLayer((None, 3, 4)), (2, 3, 4)),
+    (lambda: StandardizationLayer((None, 3, 4), axes=None), (2, 3, 4)),
+])
+@pytest.mark.parametrize('deterministic', [False, True])
+def test_array_input(build, shape, deterministic):
+    value = np.random.RandomState(3).rand(*shape).astype(
+        theano.config.floatX)
+    check_array_input(build(), value, deterministic=deterministic,
+                      batch_norm_update_averages=False)
 
 
 # ---------------------------------------------------------------------------
@@ -915,6 +941,9 @@ def test_local_response_normalization_errors(shape, kwargs, match):
     ((None, 3, 4, 5), 'features', (1, 2, 3)),
     ((None, 3, 4, 5), -1, (3,)),
     ((None, 3, 4, 5), (1, -1), (1, 3)),
+    # as in Lasagne 0.2, all axes
+    ((None, 3, 4, 5), None, (0, 1, 2, 3)),
+    ((None, 3), None, (0, 1)),
 ])
 def test_standardization_axes(shape, axes, expected):
     layer = StandardizationLayer(shape, axes=axes, epsilon=1e-3)
@@ -955,7 +984,7 @@ def test_standardization_values():
     x16 = T.tensor4('x16', dtype='float16')
     eps = theano.shared(1e-3)
     layers = [StandardizationLayer((None, 3, 4, 5), axes=axes)
-              for axes in ('auto', 'features', (0, -1))]
+              for axes in ('auto', 'features', (0, -1), None)]
     layers.append(StandardizationLayer((None, 3, 4, 5), epsilon=eps))
     outputs = [layer.get_output_for(x) for layer in layers]
     outputs.append(layers[0].get_output_for(x16))
@@ -964,7 +993,7 @@ def test_standardization_values():
     # float16: large offsets, whose squared deviations overflow in float16
     data16 = (rng.randn(2, 3, 4, 5) * 500 + 2000).astype('float16')
     results = fn(data, data16)
-    for out, layer, epsilon in zip(results, layers, (1e-4,) * 3 + (1e-3,)):
+    for out, layer, epsilon in zip(results, layers, (1e-4,) * 4 + (1e-3,)):
         mean = data.mean(layer.axes, keepdims=True)
         var = data.var(layer.axes, keepdims=True)
         assert_close(out, (data - mean) / np.sqrt(var + epsilon), 1e-12)
@@ -1011,3 +1040,483 @@ def test_layer_norm():
     conv = layer_norm(lasagne.layers.NINLayer((None, 3, 4, 5), 6))
     assert get_all_layers(conv)[1].axes == (1, 2, 3)
     assert conv.name is None
+
+
+# ---------------------------------------------------------------------------
+# recompute_batch_norm_statistics()
+
+def np_population(batch_inputs, axes, epsilon):
+    """The population statistics of a layer from its input in every batch:
+    the batch means and biased variances averaged with the number of values
+    each batch contributes, in float64."""
+    counts, means, variances = [], [], []
+    for x in batch_inputs:
+        x = np.asarray(x, np.float64)
+        counts.append(x.size // x.mean(axes).size)
+        means.append(x.mean(axes))
+        variances.append(x.var(axes))
+    counts = np.array(counts, np.float64).reshape((-1,) + (1,) *
+                                                  means[0].ndim)
+    mean = (counts * means).sum(0) / counts.sum()
+    var = (counts * variances).sum(0) / counts.sum()
+    return mean, 1 / np.sqrt(var + epsilon)
+
+
+def np_train_bn(x, layer):
+    """The training output of a BatchNormLayer, with its batch statistics."""
+    return np_batch_norm(x, layer.axes, layer.gamma.get_value(),
+                         layer.beta.get_value(), layer.epsilon)[0]
+
+
+def np_conv(x, W):
+    """A 'valid' convolution with flipped filters, as Conv2DLayer's."""
+    windows = np.lib.stride_tricks.sliding_window_view(
+        x, W.shape[2:], axis=(2, 3))
+    return np.einsum('ncijkl,fckl->nfij', windows, W[:, :, ::-1, ::-1])
+
+
+def scramble(layers, rng):
+    """Give batch normalization layers statistics far from any real ones."""
+    for layer in layers:
+        shape = layer.mean.get_value().shape
+        layer.mean.set_value((rng.randn(*shape) * 5).astype(layer.mean.dtype))
+        layer.inv_std.set_value(rng.uniform(3, 9, shape).astype(
+            layer.inv_std.dtype))
+
+
+def all_values(network):
+    return [v.copy() for v in get_all_param_values(network)]
+
+
+def assert_same_values(before, network):
+    after = get_all_param_values(network)
+    assert len(before) == len(after)
+    for old, new in zip(before, after):
+        assert old.dtype == new.dtype
+        np.testing.assert_array_equal(old, new)
+
+
+class SmallNetwork:
+    """Convolution, batch normalization over the default and over other
+    axes, a dense layer with batch normalization, and a NumPy version of
+    its training-mode forward pass."""
+
+    def __init__(self, rng, floatX):
+        with theano.change_flags(floatX=floatX):
+            self.l_in = InputLayer((None, 2, 6, 6))
+            learned = dict(beta=lasagne.init.Normal(1.),
+                           gamma=lasagne.init.Uniform((.5, 2.)))
+            self.conv = Conv2DLayer(self.l_in, 3, 3,
+                                    W=lasagne.init.Normal(.5))
+            l_conv = batch_norm(self.conv, **learned)
+            self.bn_conv = l_conv.input_layer
+            # per channel and column
+            self.bn_cols = BatchNormLayer(l_conv, axes=(0, 3), **learned)
+            self.dense = DenseLayer(self.bn_cols, 5, nonlinearity=tanh,
+                                    W=lasagne.init.Normal(.3))
+            l_dense = batch_norm(self.dense, epsilon=1e-3, **learned)
+            self.bn_dense = l_dense.input_layer
+            self.output = DenseLayer(l_dense, 2)
+        self.bn_layers = [self.bn_conv, self.bn_cols, self.bn_dense]
+        scramble(self.bn_layers, rng)
+
+    def bn_inputs(self, x):
+        """The input of each batch normalization layer for one batch."""
+        a = np_conv(np.asarray(x, np.float64), self.conv.W.get_value())
+        b = np.maximum(np_train_bn(a, self.bn_conv), 0)
+        c = np_train_bn(b, self.bn_cols).reshape(len(x), -1).dot(
+            self.dense.W.get_value())
+        return [a, b, c]
+
+    def reference(self, batches):
+        inputs = list(zip(*[self.bn_inputs(x) for x in batches]))
+        return dict((layer, np_population(batch_inputs, layer.axes,
+                                          layer.epsilon))
+                    for layer, batch_inputs in zip(self.bn_layers, inputs))
+
+
+@pytest.mark.parametrize('floatX', ['float32', 'float64'])
+def test_recompute_statistics_values(floatX):
+    rng = np.random.RandomState(20)
+    net = SmallNetwork(rng, floatX)
+    # the last batch is smaller
+    batches = [(rng.randn(n, 2, 6, 6) * 2 + 1).astype(floatX)
+               for n in (6, 6, 6, 3)]
+    others = [p for p in get_all_params(net.output)
+              if p not in get_all_params(net.output, batch_norm_stat=True)]
+    before = [p.get_value() for p in others]
+    result = recompute_batch_norm_statistics(net.output, batches)
+    assert list(result) == net.bn_layers
+    reference = net.reference(batches)
+    for layer in net.bn_layers:
+        for array, param, expected in zip(result[layer],
+                                          (layer.mean, layer.inv_std),
+                                          reference[layer]):
+            assert array.dtype == floatX
+            np.testing.assert_array_equal(param.get_value(), array)
+            assert_close(array, expected, RTOL[floatX], layer)
+    assert result[net.bn_cols][0].shape == (3, 4)
+    for param, value in zip(others, before):
+        np.testing.assert_array_equal(param.get_value(), value)
+
+
+def test_recompute_statistics_restores_scrambled_statistics():
+    rng = np.random.RandomState(21)
+    net = SmallNetwork(rng, 'float32')
+    batches = [rng.randn(n, 2, 6, 6).astype('float32') for n in (4, 4, 2)]
+    recompute_batch_norm_statistics(net.output, batches)
+    good = all_values(net.output)
+    stats = set(get_all_params(net.output, batch_norm_stat=True))
+    scrambled = [(rng.randn(*value.shape) * 5 + 2).astype(value.dtype)
+                 if param in stats else value
+                 for param, value in zip(get_all_params(net.output), good)]
+    set_all_param_values(net.output, scrambled)
+    for param, value in zip(get_all_params(net.output), good):
+        assert (param in stats) != np.allclose(param.get_value(), value)
+    recompute_batch_norm_statistics(net.output, batches)
+    for value, restored in zip(good, get_all_param_values(net.output)):
+        assert value.dtype == restored.dtype
+        np.testing.assert_allclose(restored, value, rtol=1e-6, atol=0)
+
+
+def float32_population_floor(batches, axes, epsilon, reference):
+    """The error of mean and inv_std computed per batch by plain two-pass
+    float32 NumPy, and the error of the formula E[x^2] - E[x]^2."""
+    counts, means, variances, naive = [], [], [], []
+    for x in batches:
+        x = x.astype(np.float32)
+        mean = x.mean(axes, keepdims=True, dtype=np.float32)
+        centered = x - mean
+        counts.append(x.size // mean.size)
+        means.append(mean.ravel())
+        variances.append((centered * centered).mean(axes, dtype=np.float32))
+        naive.append((x * x).mean(axes, dtype=np.float32) - mean.ravel() ** 2)
+    counts = np.array(counts, np.float64)[:, None]
+    floors = []
+    for var in (variances, naive):
+        mean = (counts * means).sum(0) / counts.sum()
+        var = (counts * np.asarray(var, np.float64)).sum(0) / counts.sum()
+        inv_std = 1 / np.sqrt(np.maximum(var, 0) + epsilon)
+        floors.append([np.abs(mean - reference[0]).max(),
+                       np.abs(inv_std - reference[1]).max()])
+    return floors
+
+
+def test_recompute_statistics_large_mean():
+    """Inputs with a large mean: within the float32 floor, as the layer's
+    outputs (test_compile_modes_accuracy), where E[x^2] - E[x]^2 is not."""
+    rng = np.random.RandomState(22)
+    with theano.change_flags(floatX='float32'):
+        l_in = InputLayer((None, 3, 5, 5))
+        layer = BatchNormLayer(l_in)
+    batches = [(1e3 + 1e-2 * rng.randn(n, 3, 5, 5)).astype(np.float32)
+               for n in (8, 8, 8, 5)]
+    mean, inv_std = recompute_batch_norm_statistics(layer, batches)[layer]
+    assert mean.dtype == inv_std.dtype == np.float32
+    reference = np_population(batches, (0, 2, 3), 1e-4)
+    floor, naive = float32_population_floor(batches, (0, 2, 3), 1e-4,
+                                            reference)
+    for result, expected, least in zip((mean, inv_std), reference, floor):
+        assert least > 0
+        assert np.abs(result - expected).max() <= 10 * least
+    # the variance from E[x^2] - E[x]^2 would fail this bound
+    assert naive[1] > 100 * floor[1]
+
+
+@pytest.mark.parametrize('shape, axes, sizes', [
+    ((None, 3), 'auto', (7, 7, 2)),
+    ((None, 3, 4, 5), 'auto', (4, 1)),
+    ((None, 3, 4, 5), (0, -1), (3, 5)),
+    ((None, 3, 7), (0, 2), (4, 4, 4)),
+    ((None, 3, 4), 0, (5, 2)),
+    # the batch axis is not normalized over: it needs a fixed size
+    ((4, 3, 5), (1, 2), (4, 4)),
+    ((4, 3, 5), -1, (4,)),
+])
+def test_recompute_statistics_axes(shape, axes, sizes):
+    rng = np.random.RandomState(23)
+    l_in = InputLayer(shape)
+    layer = BatchNormLayer(l_in, axes=axes)
+    batches = [rng.randn(n, *shape[1:]) * rng.uniform(.5, 3) +
+               rng.randn() for n in sizes]
+    mean, inv_std = recompute_batch_norm_statistics(layer, batches)[layer]
+    expected = np_population(batches, layer.axes, 1e-4)
+    assert mean.shape == inv_std.shape == layer.mean.get_value().shape
+    assert_close(mean, expected[0], 1e-12)
+    assert_close(inv_std, expected[1], 1e-12)
+    if len(set(sizes)) > 1 and 0 in layer.axes:
+        # weighted by batch size: the plain average of batch means differs
+        plain = np.mean([b.mean(layer.axes) for b in batches], axis=0)
+        assert np.abs(plain - mean).max() > 1e-3
+
+
+@pytest.mark.parametrize('floatX, dtype, mean_dtype, inv_std_dtype', [
+    ('float32', 'float32', 'float16', 'float64'),
+    ('float64', 'float32', 'float32', 'float32'),
+    ('float32', 'float16', 'float32', 'float16'),
+    ('float64', 'float64', 'float64', 'float32'),
+])
+def test_recompute_statistics_dtypes(floatX, dtype, mean_dtype,
+                                     inv_std_dtype):
+    rng = np.random.RandomState(24)
+    with theano.change_flags(floatX=floatX):
+        l_in = InputLayer((None, 3), input_var=T.matrix('x', dtype=dtype))
+        layer = BatchNormLayer(l_in, mean=np.zeros(3, mean_dtype),
+                               inv_std=np.ones(3, inv_std_dtype))
+    batches = [(rng.randn(6, 3) * 3 + 2).astype(dtype) for _ in range(2)]
+    mean, inv_std = recompute_batch_norm_statistics(layer, batches)[layer]
+    assert (mean.dtype, inv_std.dtype) == (mean_dtype, inv_std_dtype)
+    assert layer.mean.dtype == layer.mean.get_value().dtype == mean_dtype
+    assert layer.inv_std.get_value().dtype == inv_std_dtype
+    expected = np_population(batches, (0,), 1e-4)
+    assert_close(mean, expected[0], rtol(dtype, mean_dtype))
+    assert_close(inv_std, expected[1], rtol(dtype, inv_std_dtype))
+
+
+class TwoInputNetwork:
+    """Two input layers, each with a dense layer and batch normalization,
+    summed and normalized again; a third input joins after the last
+    batch normalization."""
+
+    def __init__(self):
+        self.l_a = InputLayer((None, 3), name='a')
+        self.l_b = InputLayer((None, 4), name='b')
+        self.l_c = InputLayer((None, 2), name='c')
+        self.dense_a = DenseLayer(self.l_a, 2, nonlinearity=None)
+        self.dense_b = DenseLayer(self.l_b, 2, nonlinearity=None)
+        # shifts that keep the mean of the sum away from 0
+        self.bn_a = BatchNormLayer(self.dense_a, name='bn_a',
+                                   beta=lasagne.init.Uniform((1, 2)))
+        self.bn_b = BatchNormLayer(self.dense_b, name='bn_b',
+                                   beta=lasagne.init.Uniform((1, 2)))
+        self.bn_sum = BatchNormLayer(ElemwiseSumLayer([self.bn_a, self.bn_b]),
+                                     name='bn_sum')
+        self.output = ElemwiseSumLayer([self.bn_sum, self.l_c])
+
+    def reference(self, batches):
+        inputs = []
+        for batch in batches:
+            a = batch[self.l_a].dot(self.dense_a.W.get_value()) + \
+                self.dense_a.b.get_value()
+            b = batch[self.l_b].dot(self.dense_b.W.get_value()) + \
+                self.dense_b.b.get_value()
+            inputs.append((a, b, np_train_bn(a, self.bn_a) +
+                           np_train_bn(b, self.bn_b)))
+        layers = (self.bn_a, self.bn_b, self.bn_sum)
+        return dict((layer, np_population(x, (0,), 1e-4))
+                    for layer, x in zip(layers, zip(*inputs)))
+
+
+def test_recompute_statistics_several_inputs():
+    rng = np.random.RandomState(25)
+    net = TwoInputNetwork()
+    batches = [{net.l_a: rng.randn(n, 3) + 1, net.l_b: rng.randn(n, 4) * 2,
+                net.l_c: rng.randn(n, 2)} for n in (5, 5, 2)]
+    # the third input does not reach the statistics: it may be left out
+    del batches[1][net.l_c]
+    result = recompute_batch_norm_statistics(net.output, batches)
+    reference = net.reference(batches)
+    assert set(result) == set(reference)
+    for layer, expected in reference.items():
+        for array, value in zip(result[layer], expected):
+            assert_close(array, value, 1e-12, layer.name)
+
+
+def test_recompute_statistics_callback_and_num_batches():
+    rng = np.random.RandomState(26)
+    l_in = InputLayer((None, 3))
+    layer = BatchNormLayer(DenseLayer(l_in, 4, nonlinearity=None))
+    data = [rng.randn(n, 3) for n in (5, 5, 5, 5, 2, 2)]
+    batches = iter(data)
+    calls = []
+    result = recompute_batch_norm_statistics(layer, batches, num_batches=4,
+                                             callback=calls.append)
+    assert calls == [0, 1, 2, 3]
+    # no batch beyond the fourth was taken
+    assert len(list(batches)) == 2
+    W, b = layer.input_layer.W.get_value(), layer.input_layer.b.get_value()
+    expected = np_population([x.dot(W) + b for x in data[:4]], (0,), 1e-4)
+    for array, value in zip(result[layer], expected):
+        assert_close(array, value, 1e-12)
+    # an iterable that ends first simply ends
+    calls = []
+    result = recompute_batch_norm_statistics(
+        layer, (x for x in data[:3]), num_batches=10, callback=calls.append)
+    assert calls == [0, 1, 2]
+    expected = np_population([x.dot(W) + b for x in data[:3]], (0,), 1e-4)
+    for array, value in zip(result[layer], expected):
+        assert_close(array, value, 1e-12)
+
+
+def test_recompute_statistics_get_output_kwargs():
+    """Training mode by default (dropout active, every batch normalization
+    layer normalizing with its batch's statistics); get_output keywords
+    change that."""
+    rng = np.random.RandomState(27)
+    l_in = InputLayer((None, 8))
+    first = BatchNormLayer(l_in, gamma=lasagne.init.Uniform((.5, 2.)),
+                           beta=lasagne.init.Normal(1.))
+    second = BatchNormLayer(lasagne.layers.DropoutLayer(first, p=.5))
+    batches = [rng.randn(50, 8) * 2 + 3 for _ in range(4)]
+    # what the second layer sees without dropout: the first layer's
+    # training output
+    clean = [np_train_bn(x, first) for x in batches]
+    clean_stats = np_population(clean, (0,), 1e-4)
+    recompute_batch_norm_statistics(second, batches)
+    # dropout scales by 2 and zeroes half the inputs: a larger variance
+    assert np.all(second.inv_std.get_value() < .9 * clean_stats[1])
+    result = recompute_batch_norm_statistics(second, batches,
+                                             deterministic=True)
+    for layer in (first, second):
+        expected = np_population(clean if layer is second else batches,
+                                 (0,), 1e-4)
+        for array, value in zip(result[layer], expected):
+            assert_close(array, value, 1e-12)
+    # the first layer normalizing with its averages (those just set)
+    result = recompute_batch_norm_statistics(
+        second, batches, deterministic=True, batch_norm_use_averages=True)
+    mean, inv_std = (p.get_value() for p in (first.mean, first.inv_std))
+    with_averages = [np_batch_norm(x, (0,), first.gamma.get_value(),
+                                   first.beta.get_value(), 1e-4, mean,
+                                   inv_std)[0] for x in batches]
+    for array, value in zip(result[second],
+                            np_population(with_averages, (0,), 1e-4)):
+        assert_close(array, value, 1e-12)
+
+
+def test_recompute_statistics_keeps_training_updates():
+    """Training functions compiled before or after still update the
+    running averages from the new statistics, with the layer's alpha."""
+    rng = np.random.RandomState(28)
+    l_in = InputLayer((None, 3))
+    layer = BatchNormLayer(l_in, alpha=.25)
+    before = theano.function([l_in.input_var], get_output(layer))
+    recompute_batch_norm_statistics(layer, [rng.randn(4, 3) + 5])
+    assert not hasattr(layer.mean, 'default_update')
+    assert not hasattr(layer.inv_std, 'default_update')
+    after = theano.function([l_in.input_var], get_output(layer))
+    for train in (before, after):
+        mean, inv_std = layer.mean.get_value(), layer.inv_std.get_value()
+        data = rng.randn(6, 3) * 2
+        train(data)
+        _, batch_mean, batch_inv_std, _ = np_batch_norm(data, (0,), None,
+                                                        None, 1e-4)
+        assert_close(layer.mean.get_value(), .75 * mean + .25 * batch_mean,
+                     1e-12)
+        assert_close(layer.inv_std.get_value(),
+                     .75 * inv_std + .25 * batch_inv_std, 1e-12)
+
+
+@pytest.mark.parametrize('epsilon', [theano.shared(.5), T.constant(.5),
+                                     theano.shared(np.float32(.5)) * 1])
+def test_recompute_statistics_epsilon_expression(epsilon):
+    rng = np.random.RandomState(29)
+    l_in = InputLayer((None, 2))
+    layer = BatchNormLayer(l_in, epsilon=epsilon)
+    batches = [rng.randn(5, 2) * .5 for _ in range(2)]
+    inv_std = recompute_batch_norm_statistics(layer, batches)[layer][1]
+    assert_close(inv_std, np_population(batches, (0,), .5)[1], 1e-12)
+
+
+def _bad_networks():
+    """Networks and arguments that recompute_batch_norm_statistics refuses
+    before computing anything, with the error's class and message."""
+    def dense_bn(**kwargs):
+        return BatchNormLayer(DenseLayer(InputLayer((None, 3)), 4),
+                              name='bn', **kwargs)
+    return [
+        (lambda: DenseLayer(InputLayer((None, 3)), 4), {}, ValueError,
+         "the network has no BatchNormLayer"),
+        (lambda: dense_bn(mean=theano.shared(np.zeros(4)) * 1), {},
+         ValueError, "the mean of BatchNormLayer 'bn' is a Theano "
+         "expression, not a shared variable"),
+        (lambda: dense_bn(inv_std=T.ones((4,))), {}, ValueError,
+         "the inv_std of BatchNormLayer 'bn' is a Theano expression"),
+        (lambda: BatchNormLayer((None, 3), name='bn'), {}, ValueError,
+         "BatchNormLayer 'bn' was built from a shape"),
+        (lambda: dense_bn(epsilon=T.scalar('eps') + 1), {}, ValueError,
+         "the epsilon of BatchNormLayer 'bn' depends on the input.s. eps"),
+        (dense_bn, {'data': {}}, TypeError, "data must be an iterable of "
+         "batches, got a dict"),
+        (dense_bn, {'data': 3}, TypeError, "data must be an iterable of "
+         "batches .* got 3"),
+        (dense_bn, {'num_batches': 0}, ValueError, "num_batches must be a "
+         "positive int or None, got 0"),
+        (dense_bn, {'num_batches': 2.}, ValueError, "num_batches .* got "
+         "2.0"),
+        (dense_bn, {'num_batches': True}, ValueError, "num_batches .* got "
+         "True"),
+        (dense_bn, {'callback': 'progress'}, TypeError, "callback must be "
+         "callable or None, got 'progress'"),
+        (dense_bn, {'batch_norm_update_averages': True}, ValueError,
+         "batch_norm_update_averages must be False"),
+        (dense_bn, {'data': []}, ValueError, "data yielded no batch"),
+        (dense_bn, {'data': iter(())}, ValueError, "data yielded no batch"),
+    ]
+
+
+@pytest.mark.parametrize('make, kwargs, error, match', _bad_networks())
+def test_recompute_statistics_argument_errors(make, kwargs, error, match):
+    rng = np.random.RandomState(30)
+    network = make()
+    kwargs = dict(dict(data=[rng.randn(2, 3)]), **kwargs)
+    before = all_values(network)
+    calls = []
+    with pytest.raises(error, match=r"^recompute_batch_norm_statistics\(\): "
+                       + match):
+        recompute_batch_norm_statistics(network, callback=kwargs.pop(
+            'callback', calls.append), **kwargs)
+    assert calls == []
+    assert_same_values(before, network)
+
+
+@pytest.mark.parametrize('batch, error, match', [
+    ('a', ValueError, r"batch 2 is a single array, for a network with 3 "
+     "input layers; yield dicts"),
+    ({'a': (4, 3)}, ValueError, "batch 2 has no array for InputLayer 'b'"),
+    ({'a': (4, 3), 'b': (4, 4), 'other': (4, 3)}, ValueError,
+     "batch 2 maps <.*InputLayer.*>, which is not an input layer of the "
+     "network"),
+    ({'a': (4, 3), 'b': (4, 4), 'name': (4, 3)}, TypeError, "the keys of a "
+     "dict of inputs must be Lasagne layers"),
+    ({'a': (4, 3), 'b': (4, 5)}, ValueError, r"batch 2 gives InputLayer 'b' "
+     r"an array of shape \(4, 5\), which does not fit its shape \(None, 4\) "
+     r"\(None: any positive size\)"),
+    ({'a': (4, 3, 1), 'b': (4, 4)}, ValueError, r"batch 2 gives InputLayer "
+     r"'a' an array of shape \(4, 3, 1\), which"),
+    ({'a': (4,), 'b': (4, 4)}, ValueError, r"batch 2 gives InputLayer 'a' an "
+     r"array of shape \(4,\), which"),
+    ({'a': (0, 3), 'b': (0, 4)}, ValueError, r"batch 2 gives InputLayer 'a' "
+     r"an array of shape \(0, 3\), which"),
+])
+def test_recompute_statistics_batch_errors(batch, error, match):
+    """A bad third batch: an error, and the statistics as they were, not
+    changed by the two batches before."""
+    rng = np.random.RandomState(31)
+    net = TwoInputNetwork()
+    layers = {'a': net.l_a, 'b': net.l_b, 'other': InputLayer((None, 3)),
+              'name': 'a'}
+    good = {net.l_a: rng.randn(4, 3), net.l_b: rng.randn(4, 4)}
+    if batch == 'a':
+        bad = rng.randn(4, 3)
+    else:
+        bad = dict((layers[key], rng.randn(*shape))
+                   for key, shape in batch.items())
+    scramble([net.bn_a, net.bn_b, net.bn_sum], rng)
+    before = all_values(net.output)
+    calls = []
+    with pytest.raises(error, match=r"^recompute_batch_norm_statistics\(\): "
+                       + match):
+        recompute_batch_norm_statistics(net.output, [good, good, bad, good],
+                                        callback=calls.append)
+    assert calls == [0, 1]
+    assert_same_values(before, net.output)
+
+
+def test_recompute_statistics_single_input_shape_error():
+    l_in = InputLayer((None, 3, 4), name='in')
+    layer = BatchNormLayer(l_in, axes=(0, 2))
+    with pytest.raises(ValueError, match=r"batch 0 gives InputLayer 'in' an "
+                       r"array of shape \(2, 4, 4\), which does not fit its "
+                       r"shape \(None, 3, 4\)"):
+        recompute_batch_norm_statistics(layer, [np.zeros((2, 4, 4))])

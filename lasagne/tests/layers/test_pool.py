@@ -13,6 +13,7 @@ from lasagne.layers.pool import pool_output_length
 
 from .conv_checks import (TOL, check_output, compute, compute_cases, random,
                           run_isolated)
+from .layer_checks import check_array_input
 from .numpy_reference import (even_bins, kaiming_bins, pool,
                               spatial_pyramid)
 
@@ -32,9 +33,40 @@ def test_pool_output_length(length, size, stride, pad, ignore_border,
                               ignore_border) == expected
 
 
-def test_pool_output_length_pad_needs_ignore_border():
-    with pytest.raises(ValueError, match="padding needs ignore_border=True"):
+# A setting that Theano's pooling does not support raises Lasagne 0.2's
+# NotImplementedError, which is also the ValueError of the fork's checks.
+@pytest.mark.parametrize('error', [NotImplementedError, ValueError])
+def test_pool_output_length_pad_needs_ignore_border(error):
+    with pytest.raises(error, match="padding needs ignore_border=True"):
         pool_output_length(10, 3, 3, 1, False)
+
+
+@pytest.mark.parametrize('error', [NotImplementedError, ValueError])
+@pytest.mark.parametrize('kwargs, match', [
+    (dict(pad=2), r"Pool2DLayer 'p': pad=\(2, 2\) must be smaller than "
+     r"pool_size=\(2, 2\)"),
+    (dict(pad=1, ignore_border=False), r"Pool2DLayer 'p': pad=\(1, 1\) "
+     r"needs ignore_border=True"),
+])
+def test_unsupported_pool_settings(kwargs, match, error):
+    with pytest.raises(error, match=match):
+        Pool2DLayer((None, 3, 8, 8), pool_size=2, name='p', **kwargs)
+
+
+@pytest.mark.parametrize('build', [
+    lambda: Pool2DLayer((None, 3, 6, 5), 2, mode='average_inc_pad'),
+    lambda: MaxPool1DLayer((None, 3, 6), 3, stride=2, ignore_border=False),
+    lambda: Upscale2DLayer((None, 3, 6, 5), 2, mode='dilate'),
+    lambda: Upscale1DLayer((None, 3, 6), 3),
+    lambda: GlobalPoolLayer((None, 3, 6, 5)),
+    lambda: FeaturePoolLayer((None, 3, 6, 5), 3, axis=2),
+    lambda: FeatureWTALayer((None, 3, 6, 5), 3, axis=2),
+])
+def test_array_input(build):
+    layer = build()
+    shape = tuple(2 if s is None else s for s in layer.input_shape)
+    # Theano's Python pooling fails on numpy >= 1.23: the C one
+    check_array_input(layer, random(*shape), mode=None)
 
 
 def expand(value, n):
@@ -325,20 +357,20 @@ def spp_results():
     x = random(2, 3, 9, 7)
     results = dict((name, (layers[name], x, out))
                    for name, out in zip(names, fn(x, x)))
-    # an input with fewer positions than bins (fast layout only)
+    # an input with fewer positions than bins (kaiming layout only)
     small = random(1, 3, 3, 2)
     small_fn = theano.function([variable.input_var], get_output(
-        layers['fast-max-variable']))
-    results['fast-max-small'] = (layers['fast-max-variable'], small,
-                                 small_fn(small))
+        layers['kaiming-max-variable']))
+    results['kaiming-max-small'] = (layers['kaiming-max-variable'], small,
+                                    small_fn(small))
     return results
 
 
 @pytest.mark.parametrize('name', sorted(SPP_CASES) + [
-    name + '-variable' for name in sorted(SPP_CASES)] + ['fast-max-small'])
+    name + '-variable' for name in sorted(SPP_CASES)] + ['kaiming-max-small'])
 def test_spatial_pyramid_pooling_output(spp_results, name):
     layer, x, out = spp_results[name]
-    bins = kaiming_bins if layer.implementation == 'kaiming' else even_bins
+    bins = even_bins if layer.implementation == 'kaiming' else kaiming_bins
     expected = spatial_pyramid(x, layer.pool_dims, layer.mode, bins)
     assert out.shape == expected.shape
     batch_size = layer.input_shape[0]
@@ -346,17 +378,48 @@ def test_spatial_pyramid_pooling_output(spp_results, name):
     np.testing.assert_allclose(out, expected, **TOL)
 
 
+@pytest.mark.parametrize('implementation, rows, columns', [
+    # windows of ceil(a / 3) positions every floor(a / 3) positions
+    ('fast', [(0, 6), (5, 11), (10, 16)], [(0, 5), (4, 9), (8, 13)]),
+    # bins [floor(i * a / 3), ceil((i + 1) * a / 3))
+    ('kaiming', [(0, 6), (5, 12), (11, 17)], [(0, 5), (4, 9), (8, 13)]),
+])
+def test_spatial_pyramid_pooling_implementations(implementation, rows,
+                                                 columns):
+    """The layouts of Lasagne 0.2: 'fast', the default, is one pooling
+    operation per pyramid level; 'kaiming' pools each bin on its own. On
+    a 17x13 input they give different rows."""
+    layer = SpatialPyramidPoolingLayer((None, 2, 17, 13), pool_dims=[3],
+                                       implementation=implementation)
+    assert layer.implementation == implementation
+    x = random(1, 2, 17, 13)
+    out = layer.get_output_for(theano.tensor.constant(x))
+    pools = [node for node in theano.gof.graph.io_toposort([], [out])
+             if isinstance(node.op, theano.tensor.signal.pool.Pool)]
+    assert len(pools) == (1 if implementation == 'fast' else 0)
+    expected = np.array([[[x[0, c, r0:r1, c0:c1].max()
+                           for r0, r1 in rows for c0, c1 in columns]
+                          for c in range(2)]])
+    np.testing.assert_allclose(theano.function([], out)(), expected, **TOL)
+
+
+def test_spatial_pyramid_pooling_array_input():
+    check_array_input(SpatialPyramidPoolingLayer((None, 3, 9, 7)),
+                      random(2, 3, 9, 7), mode=None)
+
+
 def test_spatial_pyramid_pooling_checks_unknown_sizes():
-    """The bins of He et al. on an input of unknown spatial size smaller
-    than the largest pool_dims raise an AssertionError that names the layer
-    (in a separate interpreter: without the check, Theano's compiled
-    pooling crashes the process with a division by zero)."""
+    """The windows of He et al. (implementation='fast') on an input of
+    unknown spatial size smaller than the largest pool_dims raise an
+    AssertionError that names the layer (in a separate interpreter: without
+    the check, Theano's compiled pooling crashes the process with a division
+    by zero)."""
     result = run_isolated(
         "from lasagne.layers import SpatialPyramidPoolingLayer\n"
         "from lasagne.tests.layers.conv_checks import "
         "print_small_input_errors\n"
         "print_small_input_errors(SpatialPyramidPoolingLayer, "
-        "implementation='kaiming')\n")
+        "implementation='fast')\n")
     assert result.returncode == 0, result.stderr
     message = ("SpatialPyramidPoolingLayer 'spp': the bins of He et al. need "
                "at least 4 positions along each spatial axis of the input")
@@ -382,7 +445,7 @@ def test_spatial_pyramid_pooling_attributes():
      "non-empty"),
     ((None, 3, 8, 8), dict(mode='median'), "mode must be one of"),
     ((None, 3, 8), {}, "expected an input of 4 dimensions"),
-    ((None, 3, 3, 8), dict(implementation='kaiming'), r"the bins of He et "
+    ((None, 3, 3, 8), dict(implementation='fast'), r"the bins of He et "
      r"al. need at least 4 positions along each spatial axis, got input "
      r"shape \(None, 3, 3, 8\)"),
 ])

@@ -9,11 +9,14 @@ import theano.tensor as T
 
 import lasagne
 from lasagne import init, nonlinearities
-from lasagne.layers import (InputLayer, DenseLayer, CustomRecurrentLayer,
-                            RecurrentLayer, LSTMLayer, GRULayer, Gate,
+from lasagne.layers import (InputLayer, DenseLayer, ConcatLayer,
+                            CustomRecurrentLayer, RecurrentLayer, LSTMLayer,
+                            GRULayer, Gate,
                             get_output, get_output_shape, get_all_params,
                             get_all_param_values, set_all_param_values)
 from lasagne.utils import floatX
+
+from .layer_checks import MODE, check_array_input
 
 BATCH, STEPS, FEATURES, UNITS = 3, 4, 5, 3
 # The custom layer's state is a 2 x UNITS matrix per sequence, its input a
@@ -644,14 +647,25 @@ def _custom(incoming=(None, STEPS, FEATURES), in_shape=(None, FEATURES),
     (lambda: LSTMLayer((None, STEPS, FEATURES), 4,
                        mask_input=InputLayer((None, STEPS + 1))),
      ValueError, r"mask_input must have the shape \(batch_size, "
-     r"sequence_length\) = \(None, 4\), got \(None, 5\)"),
+     r"sequence_length\) = \(None, 4\), or that with a third axis of "
+     r"size 1, got \(None, 5\)"),
+    (lambda: LSTMLayer((None, STEPS, FEATURES), 4,
+                       mask_input=InputLayer((None, STEPS, 2))),
+     ValueError, r"mask_input must have the shape .* got \(None, 4, 2\)"),
     (lambda: GRULayer((None, STEPS, FEATURES), 4,
                       hid_init=InputLayer((None, 3))),
      ValueError, r"GRULayer: the hid_init layer must have the output shape "
-     r"\(batch_size, num_units...\) = \(None, 4\), got \(None, 3\)"),
+     r"\(batch_size, num_units...\) = \(None, 4\), or a batch size of 1 "
+     r"or None, got \(None, 3\)"),
+    # declared batch sizes that really conflict: both known, above 1
     (lambda: LSTMLayer((2, STEPS, FEATURES), 4,
                        cell_init=InputLayer((3, 4))),
-     ValueError, "the cell_init layer must have the output shape"),
+     ValueError, r"the cell_init layer must have the output shape "
+     r"\(batch_size, num_units...\) = \(2, 4\), or a batch size of 1 or "
+     r"None, got \(3, 4\)"),
+    (lambda: RecurrentLayer((None, STEPS, FEATURES), 4,
+                            hid_init=InputLayer((1, 4, 1))),
+     ValueError, "the hid_init layer must have the output shape"),
     (lambda: GRULayer((None, STEPS, FEATURES), 4, hid_init=np.zeros((1, 3))),
      ValueError, r"parameter hid_init has shape \(1, 3\), expected \(1, 4\)"),
     (lambda: LSTMLayer((None, STEPS, None), 4), ValueError,
@@ -724,8 +738,7 @@ CLIPPING_EXPECTED = r"grad_clipping must be at least 0 \(0 for no " \
     (dict(grad_clipping=-0.5), ValueError, CLIPPING_EXPECTED + r"-0.5$"),
     (dict(grad_clipping=float('nan')), ValueError, CLIPPING_EXPECTED + "nan"),
     (dict(grad_clipping='1'), TypeError,
-     "grad_clipping must be a number, got '1'$"),
-    (dict(grad_clipping=None), TypeError, "grad_clipping must be a number"),
+     "grad_clipping must be a number or None, got '1'$"),
     (dict(grad_clipping=True), TypeError, "grad_clipping must be a number"),
 ])
 def test_loop_option_errors(kind, options, error, match):
@@ -738,7 +751,7 @@ def test_loop_option_errors(kind, options, error, match):
 @pytest.mark.parametrize('kind', KINDS)
 @pytest.mark.parametrize('gradient_steps, grad_clipping', [
     (-1, 0), (1, 0.), (np.int64(3), np.float32(1.5)), (STEPS + 5, 100),
-    (-1, False)])
+    (-1, False), (-1, None)])
 def test_loop_options_accepted(kind, gradient_steps, grad_clipping):
     l_in = InputLayer((None, STEPS) + input_shape(kind))
     layer = make_layer(kind, l_in, make_params(kind),
@@ -759,6 +772,124 @@ def test_custom_layer_accepts_fitting_fixed_sizes():
                                  InputLayer((None, None)),
                                  hid_init=InputLayer((None, FEATURES)))
     assert layer.output_shape == (None, STEPS, None)
+
+
+def _has_grad_clip(output):
+    return any(isinstance(node.op, theano.gradient.GradClip)
+               for node in theano.gof.graph.io_toposort([], [output]))
+
+
+@pytest.mark.parametrize('kind', KINDS)
+def test_grad_clipping_none_does_not_clip(kind):
+    # as in Lasagne 0.2: None, like 0, means no clipping
+    l_in = InputLayer((None, STEPS) + input_shape(kind))
+    outputs = {}
+    for clipping in (None, 0, 1.):
+        layer = make_layer(kind, l_in, make_params(kind),
+                           grad_clipping=clipping, unroll_scan=True)
+        outputs[clipping] = get_output(layer)
+    assert not _has_grad_clip(outputs[None])
+    assert not _has_grad_clip(outputs[0])
+    assert _has_grad_clip(outputs[1.])
+
+
+@pytest.mark.parametrize('kind', KINDS)
+def test_mask_with_a_third_axis(kind):
+    """A mask of shape (batch_size, sequence_length, 1), which Lasagne 0.2
+    takes, masks as the same mask without the third axis."""
+    p = make_params(kind)
+    l_in = InputLayer((None, STEPS) + input_shape(kind))
+    l_mask2 = InputLayer((None, STEPS))
+    l_mask3 = InputLayer((None, STEPS, 1))
+    outputs = [get_output(make_layer(kind, l_in, p, mask_input=l_mask))
+               for l_mask in (l_mask2, l_mask3)]
+    fn = theano.function([l_in.input_var, l_mask2.input_var,
+                          l_mask3.input_var], outputs, mode=MODE)
+    with_two, with_three = fn(inputs_of(kind), MASK, MASK[:, :, None])
+    np.testing.assert_array_equal(with_three, with_two)
+    expected = reference(reference_step(kind, p), inputs_of(kind),
+                         _initial_states(kind, p), mask=MASK)
+    np.testing.assert_allclose(with_two, expected, rtol=1e-5, atol=1e-6)
+
+
+def _initial_states(kind, p, batch=BATCH):
+    states = [np.repeat(p['h0'], batch, axis=0)]
+    if kind == 'lstm':
+        states.insert(0, np.repeat(p['c0'], batch, axis=0))
+    return states
+
+
+def test_mask_third_axis_checked_at_run_time():
+    l_in = InputLayer((None, STEPS, FEATURES))
+    l_mask = InputLayer((None, STEPS, None))
+    fn = theano.function([l_in.input_var, l_mask.input_var], get_output(
+        RecurrentLayer(l_in, UNITS, mask_input=l_mask)), mode=MODE)
+    with pytest.raises(ValueError):
+        fn(inputs_of('rnn'), floatX(np.ones((BATCH, STEPS, 2))))
+
+
+@pytest.mark.parametrize('kind', KINDS)
+def test_initial_states_of_batch_size_one(kind):
+    """Initial states from layers of batch size 1 serve all sequences, and
+    layers of batch size None give one state per sequence at run time, for
+    an input of any declared batch size (Lasagne 0.2 accepts both)."""
+    p = make_params(kind)
+    l_in = InputLayer((BATCH, STEPS) + input_shape(kind))
+    l_h1 = InputLayer((1,) + state_shape(kind))
+    l_c1 = InputLayer((1, UNITS))
+    l_hn = InputLayer((None,) + state_shape(kind))
+    l_cn = InputLayer((None, UNITS))
+    one = make_layer(kind, l_in, p, h0=l_h1, c0=l_c1)
+    each = make_layer(kind, l_in, p, h0=l_hn, c0=l_cn)
+    fn = theano.function(
+        [l_in.input_var, l_h1.input_var, l_c1.input_var, l_hn.input_var,
+         l_cn.input_var], [get_output(one), get_output(each)],
+        on_unused_input='ignore', mode=MODE)
+    h0 = p['h0']
+    c0 = p['c0'] if kind == 'lstm' else floatX(np.zeros((1, UNITS)))
+    shared, per_sequence = fn(inputs_of(kind), h0, c0,
+                              np.repeat(h0, BATCH, axis=0),
+                              np.repeat(c0, BATCH, axis=0))
+    expected = reference(reference_step(kind, p), inputs_of(kind),
+                         _initial_states(kind, p))
+    np.testing.assert_allclose(shared, expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(per_sequence, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_initial_state_of_batch_size_one_checked_at_run_time():
+    l_in = InputLayer((None, STEPS, FEATURES))
+    l_h0 = InputLayer((1, UNITS), input_var=T.matrix())  # not broadcastable
+    fn = theano.function([l_in.input_var, l_h0.input_var], get_output(
+        RecurrentLayer(l_in, UNITS, hid_init=l_h0)), mode=MODE)
+    assert fn(inputs_of('rnn'), floatX(np.ones((1, UNITS)))).shape == \
+        (BATCH, STEPS, UNITS)
+    with pytest.raises(ValueError):
+        fn(inputs_of('rnn'), floatX(np.ones((2, UNITS))))
+
+
+@pytest.mark.parametrize('which', ['input_to_hidden', 'hidden_to_hidden'])
+def test_custom_layer_refuses_sub_networks_of_several_inputs(which):
+    # as Lasagne 0.2 does: the step feeds a sub-network one expression
+    units = UNITS
+    width = FEATURES if which == 'input_to_hidden' else units
+    two_inputs = DenseLayer(ConcatLayer([InputLayer((None, width)),
+                                         InputLayer((None, width))]), units)
+    networks = dict(input_to_hidden=DenseLayer((None, FEATURES), units),
+                    hidden_to_hidden=DenseLayer((None, units), units))
+    networks[which] = two_inputs
+    with pytest.raises(ValueError, match="^CustomRecurrentLayer 'c': %s must "
+                       "be a network with one InputLayer, which receives the "
+                       "step's input, got one with 2$" % which):
+        CustomRecurrentLayer((None, STEPS, FEATURES), name='c', **networks)
+
+
+@pytest.mark.parametrize('kind', KINDS)
+def test_array_input(kind):
+    p = make_params(kind)
+    l_in = InputLayer((None, STEPS) + input_shape(kind))
+    layer = make_layer(kind, l_in, p, mask_input=InputLayer((None, STEPS)),
+                       h0=InputLayer((None,) + state_shape(kind)))
+    check_array_input(layer, inputs_of(kind), MASK, H0[kind])
 
 
 DOCS_PAGE = os.path.join(os.path.dirname(lasagne.__file__), os.pardir,

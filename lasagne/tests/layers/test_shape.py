@@ -10,7 +10,7 @@ from lasagne.layers import (InputLayer, ReshapeLayer, FlattenLayer,
                             DimshuffleLayer, PadLayer, SliceLayer)
 from lasagne.utils import floatX
 
-from .layer_checks import evaluate
+from .layer_checks import check_array_input, evaluate
 
 X = floatX(np.arange(2 * 3 * 4 * 5).reshape(2, 3, 4, 5))
 # A size-1 axis that Theano does not know to be broadcastable.
@@ -65,6 +65,9 @@ CASES = [
     ('pad_batch_ndim_1', lambda l_x, l_y: PadLayer(l_x, [(0, 2)], val=3,
                                                    batch_ndim=1),
      lambda: pad_reference(X, [(0, 0), (0, 2), (0, 0), (0, 0)], 3)),
+    # as in Lasagne 0.2, None pads with zeros
+    ('pad_none', lambda l_x, l_y: PadLayer(l_x, 1, val=None),
+     lambda: pad_reference(X, [(0, 0), (0, 0), (1, 1), (1, 1)])),
     ('slice', lambda l_x, l_y: SliceLayer(l_x, slice(1, None, 2)),
      lambda: X[..., 1::2]),
     ('slice_reversed', lambda l_x, l_y: SliceLayer(l_x, slice(None, None, -1),
@@ -120,6 +123,40 @@ def test_not_iterable(cls, argument, expected, value):
                        % (cls.__name__, argument, expected,
                           re.escape(repr(value)))):
         cls((None, 3, 4), value, name='l')
+
+
+def test_reshape_with_sizes_from_the_input_shape():
+    """Lasagne 0.2 takes Theano expressions of the input's own shape, e.g.
+    to merge the batch and time axes of a sequence."""
+    x = T.tensor3('x')
+    batch_size, seq_len, _ = x.shape
+    l_in = InputLayer((None, None, 5), x)
+    l_merged = ReshapeLayer(l_in, (batch_size * seq_len, [2]))
+    l_split = ReshapeLayer(l_merged, (batch_size, seq_len, -1))
+    assert l_merged.output_shape == (None, 5)
+    assert l_split.output_shape == (None, None, None)
+    fn = theano.function([x], L.get_output([l_merged, l_split]))
+    value = floatX(np.arange(2 * 3 * 5).reshape(2, 3, 5))
+    merged, split = fn(value)
+    np.testing.assert_array_equal(merged, value.reshape(6, 5))
+    np.testing.assert_array_equal(split, value)
+
+
+@pytest.mark.parametrize('build, value', [
+    (lambda: FlattenLayer((None, 3, 4, 5)), X),
+    (lambda: ReshapeLayer((None, 3, 4, 5), ([0], SIZE, -1)), X),
+    (lambda: DimshuffleLayer((None, 1, 3), (2, 0)), Y),
+    (lambda: PadLayer((None, 3, 4, 5), [(1, 0), 2], val=-1), X),
+    (lambda: SliceLayer((None, 3, 4, 5), slice(1, None, 2), axis=1), X),
+])
+def test_array_input(build, value):
+    check_array_input(build(), value)
+
+
+def test_pad_value_must_be_a_number():
+    with pytest.raises(TypeError, match="^PadLayer 'p': val must be a real "
+                       "number or a Theano expression, got 'zero'$"):
+        PadLayer((None, 3, 4), 1, val='zero', name='p')
 
 
 class TestFlattenLayer(object):

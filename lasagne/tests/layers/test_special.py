@@ -15,7 +15,7 @@ from lasagne.layers import (
     RandomizedRectifierLayer, rrelu, get_output, get_all_params)
 from lasagne.utils import floatX
 
-from .layer_checks import MODE, evaluate, verify_layer_grad
+from .layer_checks import MODE, check_array_input, evaluate, verify_layer_grad
 
 RNG = np.random.RandomState(0)
 # Values kept away from 0, where rectifiers have their kink.
@@ -668,13 +668,29 @@ class TestRandomizedRectifierLayer(object):
                            "upper=0.4"):
             RandomizedRectifierLayer((None, 3), 0.5, 0.4, name='r')
 
+    @pytest.mark.parametrize('bounds', [(0.3, 0.8), (0.25, 0.25),
+                                        (np.float64(0.3), np.float64(0.8))])
+    @pytest.mark.parametrize('deterministic', [False, True])
     @pytest.mark.parametrize('dtype', ['float32', 'float64'])
-    def test_keeps_input_dtype(self, dtype):
-        # The slopes are drawn in the input's dtype, whatever floatX is.
+    def test_keeps_input_dtype(self, dtype, deterministic, bounds):
+        # The slopes, random or the mean, are in the input's dtype, whatever
+        # floatX and the type of the bounds are.
         x = T.TensorType(dtype, (False,) * 2)()
         out = get_output(RandomizedRectifierLayer(
-            InputLayer((None, 3), input_var=x)))
+            InputLayer((None, 3), input_var=x), *bounds),
+            deterministic=deterministic)
         assert out.dtype == dtype
+
+    def test_numpy_array_input(self, seeded):
+        """As in Lasagne 0.2 (the dtype of a numpy array is no string, which
+        Theano's random streams need)."""
+        layer = RandomizedRectifierLayer((3, 3, 28, 28))
+        x = -np.ones((3, 3, 28, 28), 'float32')
+        out = layer.get_output_for(x)
+        assert out.dtype == 'float32'
+        slopes = -theano.function([], out, mode=MODE)()
+        assert np.all((slopes >= 0.3) & (slopes <= 0.8))
+        check_array_input(layer, x, deterministic=True)
 
     def test_rrelu(self):
         l_dense = DenseLayer((None, 10), 5)
@@ -683,6 +699,43 @@ class TestRandomizedRectifierLayer(object):
         assert layer.input_layer is l_dense
         assert (layer.lower, layer.upper) == (0.1, 0.2)
         assert l_dense.nonlinearity is nonlinearities.identity
+
+
+@pytest.mark.parametrize('precompute', [True, False])
+def test_transformers_keep_float32(precompute):
+    """Float32 images and transformations give a float32 output, whatever
+    floatX (the layers have no parameters to upcast with)."""
+    images = T.ftensor4()
+    affine = TransformerLayer(InputLayer((None, 2, 5, 6), images),
+                              InputLayer((None, 6), T.fmatrix()))
+    tps = TPSTransformerLayer(InputLayer((None, 2, 5, 6), images),
+                              InputLayer((None, 18), T.fmatrix()),
+                              control_points=9, precompute_grid=precompute)
+    out = [affine.get_output_for([images, T.fmatrix()]),
+           tps.get_output_for([images, T.fmatrix()])]
+    assert [o.dtype for o in out] == ['float32', 'float32']
+    fn = theano.function([affine.input_layers[0].input_var,
+                          affine.input_layers[1].input_var,
+                          tps.input_layers[1].input_var],
+                         get_output([affine, tps]), mode=MODE)
+    values = fn(IMAGES.astype('float32'), THETA.astype('float32'),
+                OFFSETS.astype('float32'))
+    np.testing.assert_allclose(values[0], affine_reference(
+        IMAGES, THETA, (5, 6), 'nearest'), atol=1e-5)
+    np.testing.assert_allclose(values[1], tps_reference(
+        IMAGES, OFFSETS, (5, 6), 'nearest'), atol=1e-5)
+
+
+@pytest.mark.parametrize('build, values', [
+    (lambda: NonlinearityLayer((None, 3, 4, 5)), [X]),
+    (lambda: BiasLayer((None, 3, 4, 5), b=np.arange(3.)), [X]),
+    (lambda: ParametricRectifierLayer((None, 3, 4, 5)), [X]),
+    (lambda: TransformerLayer((None, 2, 5, 6), (None, 6)), [IMAGES, THETA]),
+    (lambda: TPSTransformerLayer((None, 2, 5, 6), (None, 18),
+                                 control_points=9), [IMAGES, OFFSETS]),
+])
+def test_array_input(build, values):
+    check_array_input(build(), *values)
 
 
 def test_transformers_compiled():

@@ -27,6 +27,14 @@ def test_pad(width, val, batch_ndim, np_width):
     np.testing.assert_array_equal(out, expected)
 
 
+def test_pad_with_none():
+    # as in Lasagne 0.2: no value pads with zeros
+    x = T.imatrix('x')
+    out = pad(x, 1, val=None)
+    value = np.array([[1, 2]], dtype='int32')
+    np.testing.assert_array_equal(out.eval({x: value}), [[0, 1, 2, 0]])
+
+
 def test_pad_keeps_dtype():
     x = T.imatrix('x')
     out = pad(x, 1, val=5)
