@@ -32,6 +32,8 @@ from theano.gof.opt import copy_stack_trace
 from theano.scan_module import scan_opt
 from theano.tensor.elemwise import DimShuffle
 
+from . import bn as fused_bn
+
 __all__ = ['local_pow_to_sqr', 'skip_truncated_scans', 'register']
 
 
@@ -106,6 +108,7 @@ def register():
     if local_pow_to_sqr.__name__ not in db.__db__:
         db.register(local_pow_to_sqr.__name__, local_pow_to_sqr,
                     'fast_run', 'fast_compile')
+    fused_bn.register()
     pushout = getattr(scan_opt, 'PushOutScanOutput', None)
     if pushout is not None:
         pushout.process_node = skip_truncated_scans(pushout.process_node)
