@@ -17,6 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The kernels stay functions of their own: inlined into Theano's generated
+   code, they lose what __restrict__ tells the compiler, and with it their
+   vectorization. */
+#define LASAGNE_BN_KERNEL static __attribute__((noinline)) void
+
 /* n, c and s of x. */
 static void lasagne_bn_block(PyArrayObject* x, int spatial, npy_intp* n,
                              npy_intp* c, npy_intp* s)
@@ -108,7 +113,7 @@ static int lasagne_bn_gather_T_REAL(PyArrayObject* p, const char* what,
    squares: one pass, without the cancellation of plain sums of squares
    when the mean is large against the spread. sum1 and sum2 hold c values
    each. */
-static void lasagne_bn_moments_T_REAL(
+LASAGNE_BN_KERNEL lasagne_bn_moments_T_REAL(
     const T_REAL* __restrict__ x, npy_intp n, npy_intp c, npy_intp s,
     double* __restrict__ mean, double* __restrict__ var,
     double* __restrict__ sum1, double* __restrict__ sum2)
@@ -156,7 +161,7 @@ static void lasagne_bn_moments_T_REAL(
 /* y = ((x - hi) - lo) * a + b with per-channel hi, lo, a and b: the mean
    split into a T_REAL part and the rest, so that the subtraction keeps the
    digits of a mean computed in double. */
-static void lasagne_bn_apply_T_REAL(
+LASAGNE_BN_KERNEL lasagne_bn_apply_T_REAL(
     const T_REAL* __restrict__ x, T_REAL* __restrict__ y,
     npy_intp n, npy_intp c, npy_intp s,
     const T_REAL* __restrict__ hi, const T_REAL* __restrict__ lo,
@@ -186,7 +191,7 @@ static void lasagne_bn_apply_T_REAL(
 
 /* Per channel: the sums of dy, of dy * (x - mean) and of x - mean, in
    double, each into c values. */
-static void lasagne_bn_grad_sums_T_REAL(
+LASAGNE_BN_KERNEL lasagne_bn_grad_sums_T_REAL(
     const T_REAL* __restrict__ x, const T_REAL* __restrict__ dy,
     npy_intp n, npy_intp c, npy_intp s, const T_REAL* __restrict__ mean,
     double* __restrict__ sum_dy, double* __restrict__ sum_dy_xc,
@@ -231,7 +236,7 @@ static void lasagne_bn_grad_sums_T_REAL(
 }
 
 /* dx = a * dy + b * (x - mean) + e with per-channel mean, a, b and e. */
-static void lasagne_bn_grad_apply_T_REAL(
+LASAGNE_BN_KERNEL lasagne_bn_grad_apply_T_REAL(
     const T_REAL* __restrict__ x, const T_REAL* __restrict__ dy,
     T_REAL* __restrict__ dx, npy_intp n, npy_intp c, npy_intp s,
     const T_REAL* __restrict__ mean, const T_REAL* __restrict__ a,
