@@ -94,8 +94,8 @@ def median(values):
 def median_ratio(times, numerator, denominator):
     """The median over repeats of the ratio of two implementations' times
     in the same repeat."""
-    return median([a / b for a, b in zip(times[numerator],
-                                          times[denominator])])
+    pairs = zip(times[numerator], times[denominator])
+    return median([a / b for a, b in pairs])
 
 
 def load():

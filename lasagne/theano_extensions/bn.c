@@ -108,28 +108,29 @@ static int lasagne_bn_gather_T_REAL(PyArrayObject* p, const char* what,
     return -1;
 }
 
-/* Mean and biased variance of every channel, in double, from the sums of
-   the deviations from one value of the channel (its first) and of their
-   squares: one pass, without the cancellation of plain sums of squares
-   when the mean is large against the spread. sum1 and sum2 hold c values
-   each. */
+/* The mean and biased variance of every channel, in double, from the sums
+   of the deviations from one value of the channel (its first, shift[j])
+   and of their squares: one pass, without the cancellation of plain sums
+   of squares when the mean is large against the spread. The mean is
+   shift[j] + delta[j], which keeps its digits beyond those of a double.
+   sum2 holds c values of work space. */
 LASAGNE_BN_KERNEL lasagne_bn_moments_T_REAL(
     const T_REAL* __restrict__ x, npy_intp n, npy_intp c, npy_intp s,
-    double* __restrict__ mean, double* __restrict__ var,
-    double* __restrict__ sum1, double* __restrict__ sum2)
+    double* __restrict__ shift, double* __restrict__ delta,
+    double* __restrict__ var, double* __restrict__ sum2)
 {
     const npy_intp m = n * s;
     npy_intp i, j, l;
     for (j = 0; j < c; ++j) {
-        mean[j] = m ? (double)x[j * s] : 0.;
-        sum1[j] = sum2[j] = 0.;
+        shift[j] = m ? (double)x[j * s] : 0.;
+        delta[j] = sum2[j] = 0.;
     }
     if (s == 1) {
         for (i = 0; i < n; ++i) {
             const T_REAL* __restrict__ row = x + i * c;
             for (j = 0; j < c; ++j) {
-                const double d = (double)row[j] - mean[j];
-                sum1[j] += d;
+                const double d = (double)row[j] - shift[j];
+                delta[j] += d;
                 sum2[j] += d * d;
             }
         }
@@ -137,30 +138,30 @@ LASAGNE_BN_KERNEL lasagne_bn_moments_T_REAL(
         for (i = 0; i < n; ++i) {
             for (j = 0; j < c; ++j) {
                 const T_REAL* __restrict__ run = x + (i * c + j) * s;
-                const double shift = mean[j];
+                const double k = shift[j];
                 double a = 0., b = 0.;
 #pragma omp simd reduction(+:a, b)
                 for (l = 0; l < s; ++l) {
-                    const double d = (double)run[l] - shift;
+                    const double d = (double)run[l] - k;
                     a += d;
                     b += d * d;
                 }
-                sum1[j] += a;
+                delta[j] += a;
                 sum2[j] += b;
             }
         }
     }
     for (j = 0; j < c; ++j) {
-        const double d = sum1[j] / m;
+        const double d = delta[j] / m;
         const double v = sum2[j] / m - d * d;
-        mean[j] += d;
+        delta[j] = d;
         var[j] = v < 0. ? 0. : v;
     }
 }
 
 /* y = ((x - hi) - lo) * a + b with per-channel hi, lo, a and b: the mean
-   split into a T_REAL part and the rest, so that the subtraction keeps the
-   digits of a mean computed in double. */
+   split into a value of the channel and the rest, so that the subtraction
+   keeps the digits of the mean beyond those of a T_REAL. */
 LASAGNE_BN_KERNEL lasagne_bn_apply_T_REAL(
     const T_REAL* __restrict__ x, T_REAL* __restrict__ y,
     npy_intp n, npy_intp c, npy_intp s,
@@ -277,13 +278,14 @@ static int lasagne_bn_train_T_REAL(
     const int nd = PyArray_NDIM(x_in), typenum = PyArray_TYPE(x_in);
     npy_intp n, c, s, j, dims[NPY_MAXDIMS];
     PyArrayObject* x = NULL;
-    T_REAL *buf = NULL, *gamma, *beta, *lo, *factor, *mean_out, *invstd_out;
+    T_REAL *buf = NULL, *gamma, *beta, *hi, *lo, *factor, *mean_out,
+        *invstd_out;
     double *work = NULL;
     int status = -1;
 
     lasagne_bn_block(x_in, spatial, &n, &c, &s);
     lasagne_bn_stat_dims(x_in, spatial, dims);
-    buf = (T_REAL*)malloc((4 * c + 1) * sizeof(T_REAL));
+    buf = (T_REAL*)malloc((5 * c + 1) * sizeof(T_REAL));
     work = (double*)malloc((4 * c + 1) * sizeof(double));
     if (buf == NULL || work == NULL) {
         PyErr_NoMemory();
@@ -291,8 +293,9 @@ static int lasagne_bn_train_T_REAL(
     }
     gamma = buf;
     beta = buf + c;
-    lo = buf + 2 * c;
-    factor = buf + 3 * c;
+    hi = buf + 2 * c;
+    lo = buf + 3 * c;
+    factor = buf + 4 * c;
     if (lasagne_bn_gather_T_REAL(scale, "the scale", nd, dims, c, gamma) ||
             lasagne_bn_gather_T_REAL(bias, "the bias", nd, dims, c, beta) ||
             lasagne_bn_output(out, nd, PyArray_DIMS(x_in), typenum) ||
@@ -308,14 +311,15 @@ static int lasagne_bn_train_T_REAL(
     mean_out = (T_REAL*)PyArray_DATA(*mean);
     invstd_out = (T_REAL*)PyArray_DATA(*invstd);
     for (j = 0; j < c; ++j) {
-        mean_out[j] = (T_REAL)work[j];
-        lo[j] = (T_REAL)(work[j] - (double)mean_out[j]);
-        invstd_out[j] = (T_REAL)(1. / sqrt(work[c + j] + epsilon));
+        hi[j] = (T_REAL)work[j];  /* a value of x: exact */
+        lo[j] = (T_REAL)work[c + j];
+        mean_out[j] = (T_REAL)(work[j] + work[c + j]);
+        invstd_out[j] = (T_REAL)(1. / sqrt(work[2 * c + j] + epsilon));
         factor[j] = gamma[j] * invstd_out[j];
     }
     lasagne_bn_apply_T_REAL((T_REAL*)PyArray_DATA(x),
-                            (T_REAL*)PyArray_DATA(*out), n, c, s, mean_out,
-                            lo, factor, beta);
+                            (T_REAL*)PyArray_DATA(*out), n, c, s, hi, lo,
+                            factor, beta);
     status = 0;
 done:
     free(buf);

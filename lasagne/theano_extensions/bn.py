@@ -161,11 +161,19 @@ class FusedBatchNormTrain(_FusedOp):
         x, scale, bias, epsilon = inputs
         scale, bias = self._params(x, [scale, bias], ['the scale',
                                                       'the bias'])
-        mean = x.mean(self.axes, dtype=np.float64, keepdims=True)
-        centered = x - mean
-        var = np.square(centered).mean(self.axes, keepdims=True)
+        # as the C code: deviations from the first value of each channel
+        shape = self._stat_shape(x)
+        first = (x[tuple(slice(0, 1) if axis in self.axes else slice(None)
+                         for axis in range(x.ndim))].astype(np.float64)
+                 if x.size else np.zeros(shape))
+        shifted = x - first
+        m = x.size // max(np.prod(shape), 1)
+        delta = shifted.sum(self.axes, keepdims=True) / m
+        centered = shifted - delta
+        var = np.square(centered).sum(self.axes, keepdims=True) / m
         invstd = (1 / np.sqrt(var + float(epsilon))).astype(x.dtype)
         out = centered * (scale * invstd) + bias
+        mean = first + delta
         for storage, value in zip(output_storage, (out, mean, invstd)):
             storage[0] = value.astype(x.dtype)
 
