@@ -103,7 +103,9 @@ def register():
     :func:`local_pow_to_sqr` after Theano's device-specific lowering
     (``specialize_device``), for the ``fast_run`` and ``fast_compile``
     modes, and :func:`skip_truncated_scans` around Theano's
-    ``PushOutScanOutput``. Does nothing where this was done already."""
+    ``PushOutScanOutput``; and the fused batch normalization lowerings
+    (:func:`lasagne.theano_extensions.bn.register`). Does nothing where
+    this was done already."""
     db = theano.compile.optdb['specialize_device']
     if local_pow_to_sqr.__name__ not in db.__db__:
         db.register(local_pow_to_sqr.__name__, local_pow_to_sqr,
