@@ -382,8 +382,10 @@ class BatchNormLayer(Layer):
 
     cuDNN computes the normalization when Theano runs on a GPU with cuDNN,
     `axes` is ``(0,)`` or all but the second (the default), and `epsilon` is
-    a number Theano accepts (see below). Otherwise Theano's CPU expansion,
-    or the layer's own formula, computes the same thing.
+    a number Theano accepts (see below). On the CPU, for the same axes and
+    float32 or float64, Lasagne's fused C ops do
+    (:mod:`lasagne.theano_extensions.bn`). Otherwise Theano's CPU
+    expansion, or the layer's own formula, computes the same thing.
 
     Theano's ops refuse an `epsilon` below 1e-5 after converting it to
     ``floatX``; under ``floatX=float32`` that includes 1e-5 itself. For such

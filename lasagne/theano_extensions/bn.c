@@ -190,6 +190,34 @@ LASAGNE_BN_KERNEL lasagne_bn_apply_T_REAL(
     }
 }
 
+/* y = (x - mean) * a + b with per-channel mean, a and b. */
+LASAGNE_BN_KERNEL lasagne_bn_affine_T_REAL(
+    const T_REAL* __restrict__ x, T_REAL* __restrict__ y,
+    npy_intp n, npy_intp c, npy_intp s, const T_REAL* __restrict__ mean,
+    const T_REAL* __restrict__ a, const T_REAL* __restrict__ b)
+{
+    npy_intp i, j, l;
+    if (s == 1) {
+        for (i = 0; i < n; ++i) {
+            const T_REAL* __restrict__ row = x + i * c;
+            T_REAL* __restrict__ out = y + i * c;
+            for (j = 0; j < c; ++j)
+                out[j] = (row[j] - mean[j]) * a[j] + b[j];
+        }
+        return;
+    }
+    for (i = 0; i < n; ++i) {
+        for (j = 0; j < c; ++j) {
+            const T_REAL* __restrict__ run = x + (i * c + j) * s;
+            T_REAL* __restrict__ out = y + (i * c + j) * s;
+            const T_REAL mu = mean[j], f = a[j], g = b[j];
+#pragma omp simd
+            for (l = 0; l < s; ++l)
+                out[l] = (run[l] - mu) * f + g;
+        }
+    }
+}
+
 /* Per channel: the sums of dy, of dy * (x - mean) and of x - mean, in
    double, each into c values. */
 LASAGNE_BN_KERNEL lasagne_bn_grad_sums_T_REAL(
@@ -414,12 +442,12 @@ static int lasagne_bn_inference_T_REAL(
     const T_REAL eps = (T_REAL)epsilon;
     npy_intp n, c, s, j, dims[NPY_MAXDIMS];
     PyArrayObject* x = NULL;
-    T_REAL *buf = NULL, *gamma, *beta, *mu, *var, *zero;
+    T_REAL *buf = NULL, *gamma, *beta, *mu, *var;
     int status = -1;
 
     lasagne_bn_block(x_in, spatial, &n, &c, &s);
     lasagne_bn_stat_dims(x_in, spatial, dims);
-    buf = (T_REAL*)malloc((5 * c + 1) * sizeof(T_REAL));
+    buf = (T_REAL*)malloc((4 * c + 1) * sizeof(T_REAL));
     if (buf == NULL) {
         PyErr_NoMemory();
         goto done;
@@ -428,7 +456,6 @@ static int lasagne_bn_inference_T_REAL(
     beta = buf + c;
     mu = buf + 2 * c;
     var = buf + 3 * c;
-    zero = buf + 4 * c;
     if (lasagne_bn_gather_T_REAL(scale, "the scale", nd, dims, c, gamma) ||
             lasagne_bn_gather_T_REAL(bias, "the bias", nd, dims, c, beta) ||
             lasagne_bn_gather_T_REAL(est_mean, "the mean", nd, dims, c,
@@ -445,11 +472,10 @@ static int lasagne_bn_inference_T_REAL(
         /* the square root of a T_REAL in double, rounded to T_REAL, is the
            correctly rounded T_REAL square root */
         gamma[j] = gamma[j] / (T_REAL)sqrt((double)(var[j] + eps));
-        zero[j] = 0;
     }
-    lasagne_bn_apply_T_REAL((T_REAL*)PyArray_DATA(x),
-                            (T_REAL*)PyArray_DATA(*out), n, c, s, mu, zero,
-                            gamma, beta);
+    lasagne_bn_affine_T_REAL((T_REAL*)PyArray_DATA(x),
+                             (T_REAL*)PyArray_DATA(*out), n, c, s, mu, gamma,
+                             beta);
     status = 0;
 done:
     free(buf);

@@ -5,8 +5,9 @@ Fused CPU lowerings of Theano's batch normalization ops.
 abstract ops ``AbstractBatchNormTrain``, ``AbstractBatchNormTrainGrad`` and
 ``AbstractBatchNormInference`` (``theano.tensor.nnet.bn``). On the CPU,
 Theano expands them into reductions and elementwise chains that pass over
-the data several times per op. The rewrites of this module replace them by
-C ops that do the same work in fewer passes:
+the data several times per op. The rewrites of this module, tried before
+Theano's own in the same group of rewrites, replace them by C ops that do
+the same work in fewer passes:
 
 * :class:`FusedBatchNormTrain`: one pass for the mean and variance of every
   channel, one pass for the normalized output;
@@ -15,18 +16,27 @@ C ops that do the same work in fewer passes:
 * :class:`FusedBatchNormInference`: one pass.
 
 They apply to float32 and float64 graphs normalized over all axes but the
-second (the layer's default) or over the first axis only; elsewhere, and
-where ``AbstractBatchNormTrain`` is given running averages to update, they
-decline, and Theano's expansion applies. Sums are accumulated in double
-precision, over the deviations from one value of each channel, so that
-inputs with a large mean and a small spread keep their accuracy. Inputs of
-any strides are accepted; those that are not C-contiguous are copied first.
-Every op has a NumPy implementation (``perform``) as well, which the
-``FAST_COMPILE`` mode runs, and DebugMode compares with the C code.
+second (the layer's default) or over the first axis only. Elsewhere they
+decline, and Theano's expansion applies: for other axes or dtypes (float16
+input of the layer is normalized in float32, and so is covered), where
+``AbstractBatchNormTrain`` is given running averages to update (the layer
+never does), and for inputs that are not CPU tensors.
 
-The rewrites are registered by :func:`register`, under the tag
-``lasagne_fused_bn``: compiling with ``mode.excluding('lasagne_fused_bn')``
-keeps Theano's expansion.
+Sums are accumulated in double precision, over the deviations from one
+value of each channel, so that inputs with a large mean and a small spread
+keep their accuracy; the normalized output subtracts the mean in two parts
+for the same reason. Inputs of any strides are accepted; those that are
+not C-contiguous are copied first. Every op has a NumPy implementation
+(``perform``) as well, which the ``FAST_COMPILE`` mode runs, and DebugMode
+compares with the C code. The results differ from those of Theano's
+expansion by rounding errors only, mostly smaller ones.
+
+The rewrites are registered by :func:`register` (called when Lasagne is
+imported, unless ``LASAGNE_NO_THEANO_SETUP`` is set) under the tag
+``lasagne_fused_bn``. Theano's expansion comes back for one function with
+``theano.function(..., mode=theano.compile.get_default_mode().excluding(
+'lasagne_fused_bn'))``, and for all with the Theano flag
+``optimizer_excluding=lasagne_fused_bn``.
 """
 import os
 import zlib

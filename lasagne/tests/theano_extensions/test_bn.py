@@ -372,6 +372,32 @@ def test_make_node_errors():
         fused.FusedBatchNormTrainGrad((0,))(x, x, p, p, p, T.vector())
 
 
+@pytest.mark.parametrize('dtype', ['float32', 'float64'])
+def test_c_code(dtype):
+    """The C code calls the kernels of the node's dtype (checked without
+    compiling, which Theano skips for cached modules)."""
+    x = T.TensorType(dtype, (False,) * 4)('x')
+    p = T.TensorType(dtype, (True, False, True, True))('p')
+    eps = T.constant(np.asarray(EPSILON, dtype))
+    nodes = {
+        'train': fused.FusedBatchNormTrain((0, 2, 3))(x, p, p, eps)[0].owner,
+        'train_grad': fused.FusedBatchNormTrainGrad((0, 2, 3))(
+            x, x, p, p, p, eps)[0].owner,
+        'inference': fused.FusedBatchNormInference((0,))(
+            x, x, x, x, x, eps).owner}
+    for function, node in nodes.items():
+        names = ['in%d' % i for i in range(len(node.inputs))]
+        code = node.op.c_code(node, 'node', names,
+                              ['out%d' % i for i in range(len(node.outputs))],
+                              {'fail': 'FAIL_HERE'})
+        assert 'lasagne_bn_%s_npy_%s(in0, ' % (function, dtype) in code
+        assert '&out0' in code and 'FAIL_HERE' in code
+        assert ', %d, &out0' % (function != 'inference') in code
+        support = ''.join(node.op.c_support_code())
+        assert 'lasagne_bn_%s_npy_float32(' % function in support
+        assert 'lasagne_bn_%s_npy_float64(' % function in support
+
+
 def test_empty_batch():
     """No example: NaN statistics, as Theano's expansion gives them."""
     x = T.matrix('x')
