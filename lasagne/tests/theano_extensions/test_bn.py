@@ -176,8 +176,9 @@ def test_values(network, make_data):
     many units in the last place of the computation's magnitude, as the
     float32 computation may be exact by chance. For float64: 1e-10 of the
     magnitude. And the fused ops are about as accurate as Theano's
-    expansion, or more: their error is at most 4 times its error (or 4
-    units in the last place)."""
+    expansion, or more: their error is at most 8 times its error (or 8
+    units in the last place; measured up to 3.3 times, for the input's
+    gradient with a batch of one)."""
     rng = np.random.RandomState(1)
     dtype = network.dtype
     eps = np.finfo(dtype).eps
@@ -217,7 +218,7 @@ def test_values(network, make_data):
                 theirs = np.abs(expansion - expected).max()
                 what = (shape, number, name, error, tol, theirs)
                 assert error <= tol, what
-                assert error <= 4 * max(theirs, floor), what
+                assert error <= 8 * max(theirs, floor), what
 
 
 # ---------------------------------------------------------------------------
