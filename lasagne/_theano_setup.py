@@ -32,7 +32,9 @@ What it does, each step only where it applies:
 4. Graph rewrites (see :mod:`lasagne.theano_extensions.opt`): Lasagne's own
    ``pow(x, 2) -> sqr(x)`` rewrite is registered with Theano's optimizer,
    and one of Theano's scan rewrites is kept away from the scans with
-   truncated gradients that it breaks.
+   truncated gradients that it breaks. Lasagne's fused CPU lowerings of
+   Theano's batch normalization ops (:mod:`lasagne.theano_extensions.bn`)
+   are registered too.
 
 Setting the environment variable ``LASAGNE_NO_THEANO_SETUP`` to a non-empty
 value other than ``0`` turns all of this off, the hook included. Steps 1 and

@@ -52,6 +52,8 @@ print(json.dumps({
     'scan_blocked': sys.modules.get('%s', 'absent') is None,
     'rewrite': 'local_pow_to_sqr' in
         theano.compile.optdb['specialize_device'].__db__,
+    'fused_bn': 'local_fused_bn_train' in
+        theano.tensor.nnet.bn.bn_groupopt.__db__,
     'scan_guard': getattr(theano.scan_module.scan_opt.PushOutScanOutput
                           .process_node, 'skips_truncated_scans', False),
     'warnings': [str(w.message) for w in caught
@@ -278,6 +280,7 @@ class TestImportEndToEnd:
         assert result['THEANO_FLAGS'] is None
         assert result['scan_blocked'] is (sys.version_info >= (3, 11))
         assert result['rewrite'] and result['scan_guard']
+        assert result['fused_bn']
         assert result['warnings'] == []
 
     def test_user_flags_kept(self, tmp_path):
@@ -303,6 +306,7 @@ class TestImportEndToEnd:
                             **{setup.ENV_SWITCH: '1'})
         assert not result['scan_blocked']
         assert not result['rewrite'] and not result['scan_guard']
+        assert not result['fused_bn']
 
     def test_theano_imported_first(self, tmp_path):
         result = run_python('import theano\n' + REPORT, tmp_path,

@@ -32,6 +32,8 @@ from theano.gof.opt import copy_stack_trace
 from theano.scan_module import scan_opt
 from theano.tensor.elemwise import DimShuffle
 
+from . import bn as fused_bn
+
 __all__ = ['local_pow_to_sqr', 'skip_truncated_scans', 'register']
 
 
@@ -101,11 +103,14 @@ def register():
     :func:`local_pow_to_sqr` after Theano's device-specific lowering
     (``specialize_device``), for the ``fast_run`` and ``fast_compile``
     modes, and :func:`skip_truncated_scans` around Theano's
-    ``PushOutScanOutput``. Does nothing where this was done already."""
+    ``PushOutScanOutput``; and the fused batch normalization lowerings
+    (:func:`lasagne.theano_extensions.bn.register`). Does nothing where
+    this was done already."""
     db = theano.compile.optdb['specialize_device']
     if local_pow_to_sqr.__name__ not in db.__db__:
         db.register(local_pow_to_sqr.__name__, local_pow_to_sqr,
                     'fast_run', 'fast_compile')
+    fused_bn.register()
     pushout = getattr(scan_opt, 'PushOutScanOutput', None)
     if pushout is not None:
         pushout.process_node = skip_truncated_scans(pushout.process_node)
