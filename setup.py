@@ -79,7 +79,7 @@ setup(
     py_modules=['_lasagne_hook'],
     cmdclass={'build_py': build_py_with_hook},
     include_package_data=False,
-    # C code that Theano compiles for Lasagne's own ops
+    # C sources that lasagne.theano_extensions compiles at run time
     package_data={'lasagne.theano_extensions': ['*.c']},
     zip_safe=False,
     # Theano 1.0.5 imports distutils, which Python 3.12 removed.

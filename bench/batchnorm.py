@@ -1,41 +1,53 @@
 #!/usr/bin/env python
 """
-Benchmark: BatchNormLayer (delegating to T.nnet.bn) against the formula it
-replaced, side by side in one run.
+Benchmark: BatchNormLayer with Lasagne's fused lowering of Theano's batch
+normalization ops, against Theano's own expansion of the same ops, against
+the formula of Lasagne 0.2, and against PyTorch, side by side in one run.
 
-For every input shape, two functions are compiled from the same layer
-configuration, one with the new layer and one with the baseline: a training
-step (forward pass, gradients with respect to input, gamma and beta, update
-of the running averages) and an inference pass. Timings alternate between the
-two implementations (and which one goes first) in every repeat, so that both
-see the same machine load; the script prints the median ratio new / baseline
-per shape and pass. A ratio above 1 means the new layer is slower.
+For every input shape, the same layer work is compiled four times: a
+training step (forward pass, gradients with respect to input, gamma and
+beta, update of the running averages) and an inference pass, with
 
-Usage: python bench/batchnorm.py [--repeats N] [--number N] [--shapes ...]
+* fused: the layer as it is (``lasagne.theano_extensions.bn``),
+* expansion: the layer compiled without the fused lowering
+  (``mode.excluding('lasagne_fused_bn')``), i.e. Theano's CPU expansion,
+* formula: the batch statistics written out in Theano expressions, as
+  Lasagne 0.2 did,
+* torch: ``torch.nn.BatchNorm{1,2}d`` (skipped where PyTorch is missing).
+
+The script runs itself once per thread count (default 1 and 2), with the
+threads of both sides pinned (OMP_NUM_THREADS, OPENBLAS_NUM_THREADS,
+torch.set_num_threads). Timings alternate between the implementations in
+every repeat, so that all see the same machine load; it prints medians and
+the median ratios of fused to the others. It fails (exit code 1) if fused
+is slower than the formula (ratio above 1.05), less than 3 times faster
+than the expansion for the training step of 64x32x32x32, or, with one
+thread, slower than PyTorch.
+
+Usage: python bench/batchnorm.py [--repeats N] [--shapes ...] [--threads N]
 """
 import argparse
 import os
 import sys
-import timeit
 
-import numpy as np
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(1, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 os.pardir))
 
-import lasagne  # noqa: E402,F401 (needs the path above; sets up Theano)
-import theano  # noqa: E402
-import theano.tensor as T  # noqa: E402
-from lasagne.layers import BatchNormLayer, InputLayer, get_output  # noqa
+import harness  # noqa: E402
 
 SHAPES = [(64, 32, 32, 32), (128, 64, 16, 16), (256, 1024)]
-LIMIT = 1.05
+FORMULA_LIMIT = 1.05
+EXPANSION_TARGET = (3., (64, 32, 32, 32), 'train')
+TORCH_LIMIT = 1.
 
 
 def baseline_output(layer, input, deterministic):
     """The output of `layer` computed with the formula of Lasagne 0.2: the
     batch statistics in plain Theano expressions, the running averages
     updated through copies of the statistics carrying a default update."""
+    import theano
+    import theano.tensor as T
     axes = layer.axes
     remaining = iter(range(input.ndim - len(axes)))
     pattern = ['x' if axis in axes else next(remaining)
@@ -59,16 +71,19 @@ def baseline_output(layer, input, deterministic):
     return (input - mean) * (gamma * inv_std) + beta
 
 
-def compile_pair(shape, implementation, mode=None):
-    """A training step and an inference function for one implementation."""
+def theano_pair(shape, formula=False, mode=None, profile=False):
+    """A training step and an inference function of one BatchNormLayer."""
+    import theano
+    import theano.tensor as T
+    from lasagne.layers import BatchNormLayer, InputLayer, get_output
     input_var = T.TensorType('float32', (False,) * len(shape))('x')
     layer = BatchNormLayer(InputLayer(shape, input_var))
-    if implementation == 'new':
-        train_out = get_output(layer)
-        test_out = get_output(layer, deterministic=True)
-    else:
+    if formula:
         train_out = baseline_output(layer, input_var, False)
         test_out = baseline_output(layer, input_var, True)
+    else:
+        train_out = get_output(layer)
+        test_out = get_output(layer, deterministic=True)
     # The training step of the layer within a network: it returns its
     # output (for the layers above) and backpropagates the gradient that
     # arrives from them (here an input) to its input, gamma and beta.
@@ -76,79 +91,131 @@ def compile_pair(shape, implementation, mode=None):
     grads = theano.grad(None, [input_var, layer.gamma, layer.beta],
                         known_grads={train_out: output_grad})
     train = theano.function([input_var, output_grad], [train_out] + grads,
-                            mode=mode)
-    test = theano.function([input_var], test_out, mode=mode)
+                            mode=mode, profile=profile)
+    test = theano.function([input_var], test_out, mode=mode, profile=profile)
     return train, test
 
 
-def run(shapes, repeats, number, target, new_mode=None):
+def torch_pair(torch, shape):
+    """The same layer work in PyTorch: a training step (forward, gradients
+    for input, weight and bias, running averages) and an inference pass."""
+    module = {2: torch.nn.BatchNorm1d, 3: torch.nn.BatchNorm1d,
+              4: torch.nn.BatchNorm2d, 5: torch.nn.BatchNorm3d}[len(shape)]
+    train_bn = module(shape[1], eps=1e-4, momentum=0.1).train()
+    test_bn = module(shape[1], eps=1e-4, momentum=0.1).eval()
+
+    def train(x, output_grad):
+        x = torch.from_numpy(x).requires_grad_()
+        out = train_bn(x)
+        grads = torch.autograd.grad(out, [x, train_bn.weight, train_bn.bias],
+                                    torch.from_numpy(output_grad))
+        return out, grads
+
+    def test(x):
+        with torch.no_grad():
+            return test_bn(torch.from_numpy(x))
+    return train, test
+
+
+def measure(args):
+    harness.check_threads(args.threads)
+    import numpy as np
+    import lasagne  # noqa: F401 (sets up Theano)
+    import theano
+    from lasagne.theano_extensions.bn import TAG
+    torch = harness.import_torch(args.threads) if not args.no_torch else None
+    with theano.change_flags(floatX='float32'):
+        return compare(args, np, theano, torch, TAG)
+
+
+def compare(args, np, theano, torch, tag):
+    """Time and print every shape and pass; the exit code."""
+    expansion_mode = theano.compile.get_default_mode().excluding(tag)
+    if args.without_rewrite:
+        expansion_mode = expansion_mode.excluding('local_pow_to_sqr')
+
+    print("\nBatchNormLayer, default axes, float32, Theano %s, %d thread(s), "
+          "%s" % (theano.__version__, args.threads, harness.load()))
+    print("%d alternating repeats of calls lasting >= %.2f s; medians in ms, "
+          "median ratios of fused to the others" % (args.repeats,
+                                                    args.target))
+    names = ['fused', 'expansion', 'formula'] + (['torch'] if torch else [])
+    print("%-16s %-5s" % ("shape", "pass") +
+          "".join("%10s" % name for name in names) +
+          "".join("%11s" % ("/" + name) for name in names[1:]))
     rng = np.random.RandomState(0)
-    print("BatchNormLayer (T.nnet.bn) vs. baseline formula, float32, Theano "
-          "%s, mode %s%s" % (theano.__version__,
-                             theano.config.mode.replace('Mode', 'FAST_RUN'),
-                             ", new layer WITHOUT the pow->sqr rewrite"
-                             if new_mode is not None else ""))
-    print("%d interleaved repeats of at least %d calls (%.2f s); median ratio "
-          "new / baseline (must be <= %.2f)" % (repeats, number, target,
-                                                LIMIT))
-    print("%-20s %-9s %12s %12s %8s" % ("shape", "pass", "new [ms]",
-                                        "base [ms]", "ratio"))
-    worst = 0.
-    for shape in shapes:
+    failures = []
+    for shape in args.shapes:
         data = rng.randn(*shape).astype('float32') * 3 + 1
         arguments = (data, rng.randn(*shape).astype('float32')), (data,)
-        functions = {'new': compile_pair(shape, 'new', new_mode),
-                     'baseline': compile_pair(shape, 'baseline')}
+        pairs = {'fused': theano_pair(shape),
+                 'expansion': theano_pair(shape, mode=expansion_mode),
+                 'formula': theano_pair(shape, formula=True)}
+        if torch:
+            pairs['torch'] = torch_pair(torch, shape)
         for index, what in enumerate(('train', 'test')):
-            times = {'new': [], 'baseline': []}
-            # warm-up, and enough calls per timing for it to last `target`
-            # seconds: short timings are at the mercy of machine load
-            args = arguments[index]
-            single = max(timeit.timeit(lambda: functions[name][index](*args),
-                                       number=1) for name in times)
-            calls = max(number, int(np.ceil(target / single)))
-            for repeat in range(repeats):
-                order = (('new', 'baseline') if repeat % 2 == 0
-                         else ('baseline', 'new'))
-                for name in order:
-                    fn = functions[name][index]
-                    times[name].append(timeit.timeit(
-                        lambda: fn(*args), number=calls) / calls)
-            ratios = np.array(times['new']) / np.array(times['baseline'])
-            ratio = float(np.median(ratios))
-            worst = max(worst, ratio)
-            print("%-20s %-9s %12.2f %12.2f %8.3f"
-                  % ('x'.join(map(str, shape)), what,
-                     1e3 * np.median(times['new']),
-                     1e3 * np.median(times['baseline']), ratio))
-    verdict = "OK" if worst <= LIMIT else "SLOWER"
-    print("worst median ratio: %.3f (%s)" % (worst, verdict))
-    return worst <= LIMIT
+            call = arguments[index]
+            times = harness.alternating(
+                dict((name, (lambda f=pairs[name][index]: f(*call)))
+                     for name in names), args.repeats, args.target)
+            ratios = dict((name, harness.median_ratio(times, 'fused', name))
+                          for name in names[1:])
+            print("%-16s %-5s" % ('x'.join(map(str, shape)), what) +
+                  "".join("%10.3f" % (1e3 * harness.median(times[name]))
+                          for name in names) +
+                  "".join("%11.3f" % ratios[name] for name in names[1:]))
+            label = '%s %s' % ('x'.join(map(str, shape)), what)
+            if ratios['formula'] > FORMULA_LIMIT:
+                failures.append('%s: slower than the formula' % label)
+            target, target_shape, target_pass = EXPANSION_TARGET
+            if (shape == target_shape and what == target_pass and
+                    ratios['expansion'] > 1 / target):
+                failures.append('%s: less than %gx faster than the expansion'
+                                % (label, target))
+            if torch and args.threads == 1 and ratios['torch'] > TORCH_LIMIT:
+                failures.append('%s: slower than PyTorch' % label)
+    if args.profile:
+        for shape in args.shapes:
+            train, test = theano_pair(shape, profile=True)
+            for fn, call in ((train, arguments[0]), (test, arguments[1])):
+                for _ in range(200):
+                    fn(*call)
+                fn.profile.summary()
+    for failure in failures:
+        print("FAILED: %s" % failure)
+    print("%s (%d thread(s))" % ("FAILED" if failures else "OK",
+                                 args.threads))
+    return 1 if failures else 0
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--repeats', type=int, default=15,
-                        help='interleaved repeats per shape and pass')
-    parser.add_argument('--number', type=int, default=3,
-                        help='minimum number of calls per timing')
+                        help='alternating repeats per shape and pass')
     parser.add_argument('--target', type=float, default=0.2,
                         help='minimum duration of a timing in seconds')
     parser.add_argument('--shapes', nargs='*', default=None,
                         help='shapes such as 64x32x32x32 (default: %s)'
                         % ' '.join('x'.join(map(str, s)) for s in SHAPES))
+    parser.add_argument('--thread-counts', type=int, nargs='*',
+                        default=[1, 2], help='numbers of threads to run with')
+    parser.add_argument('--threads', type=int, default=None,
+                        help='measure with this many threads in this process '
+                        '(set by the script for its subprocesses)')
+    parser.add_argument('--no-torch', action='store_true',
+                        help='leave PyTorch out')
+    parser.add_argument('--profile', action='store_true',
+                        help="print Theano's profile of the fused functions")
     parser.add_argument('--without-rewrite', action='store_true',
-                        help="compile the new layer without Lasagne's "
+                        help="compile the expansion without Lasagne's "
                         "pow->sqr rewrite (lasagne.theano_extensions.opt), "
                         "to see what it is worth")
     args = parser.parse_args()
-    shapes = ([tuple(int(n) for n in s.split('x')) for s in args.shapes]
-              if args.shapes else SHAPES)
-    with theano.change_flags(floatX='float32'):
-        new_mode = (theano.compile.get_default_mode().excluding(
-            'local_pow_to_sqr') if args.without_rewrite else None)
-        ok = run(shapes, args.repeats, args.number, args.target, new_mode)
-    return 0 if ok else 1
+    args.shapes = ([tuple(int(n) for n in s.split('x')) for s in args.shapes]
+                   if args.shapes else SHAPES)
+    if args.threads is None:
+        return harness.rerun_per_thread_count(args.thread_counts)
+    return measure(args)
 
 
 if __name__ == '__main__':

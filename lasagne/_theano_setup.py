@@ -34,7 +34,8 @@ What it does, each step only where it applies:
    ``pow(x, 2) -> sqr(x)`` rewrite and its lowerings of max pooling and
    its gradient are registered with Theano's optimizer, and one of Theano's
    scan rewrites is kept away from the scans with truncated gradients that
-   it breaks.
+   it breaks. Lasagne's fused CPU lowerings of Theano's batch normalization
+   ops (:mod:`lasagne.theano_extensions.bn`) are registered too.
 5. Threads (:func:`thread_defaults`): Theano's ``openmp`` flag is False by
    default, so its convolutions (``CorrMM``) loop over the images of a batch
    and hand OpenBLAS one small matrix product per image, which two OpenBLAS

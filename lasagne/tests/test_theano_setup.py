@@ -53,6 +53,8 @@ print(json.dumps({
     'rewrite': [name for name in ('local_pow_to_sqr', 'local_max_pool_2d',
                                   'local_max_pool_2d_grad')
                 if name in theano.compile.optdb['specialize_device'].__db__],
+    'fused_bn': 'local_fused_bn_train' in
+        theano.tensor.nnet.bn.bn_groupopt.__db__,
     'scan_guard': getattr(theano.scan_module.scan_opt.PushOutScanOutput
                           .process_node, 'skips_truncated_scans', False),
     'warnings': [str(w.message) for w in caught
@@ -279,6 +281,7 @@ class TestImportEndToEnd:
         assert result['THEANO_FLAGS'] is None
         assert result['scan_blocked'] is (sys.version_info >= (3, 11))
         assert len(result['rewrite']) == 3 and result['scan_guard']
+        assert result['fused_bn']
         assert result['warnings'] == []
 
     def test_user_flags_kept(self, tmp_path):
@@ -304,6 +307,7 @@ class TestImportEndToEnd:
                             **{setup.ENV_SWITCH: '1'})
         assert not result['scan_blocked']
         assert result['rewrite'] == [] and not result['scan_guard']
+        assert not result['fused_bn']
 
     def test_theano_imported_first(self, tmp_path):
         result = run_python('import theano\n' + REPORT, tmp_path,

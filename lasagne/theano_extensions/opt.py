@@ -32,6 +32,7 @@ from theano.gof.opt import copy_stack_trace
 from theano.scan_module import scan_opt
 from theano.tensor.elemwise import DimShuffle
 
+from . import bn as fused_bn
 from . import pool
 
 __all__ = ['local_pow_to_sqr', 'skip_truncated_scans', 'register']
@@ -112,8 +113,10 @@ def register():
     :data:`POOL_TAG`), after Theano's device-specific lowering
     (``specialize_device``, after the move of ops to a GPU), for the
     ``fast_run`` and ``fast_compile`` modes, and
-    :func:`skip_truncated_scans` around Theano's ``PushOutScanOutput``.
-    Does nothing where this was done already."""
+    :func:`skip_truncated_scans` around Theano's ``PushOutScanOutput``;
+    and the fused batch normalization lowerings
+    (:func:`lasagne.theano_extensions.bn.register`). Does nothing where
+    this was done already."""
     db = theano.compile.optdb['specialize_device']
     for rewrite, tags in ((local_pow_to_sqr, ()),
                           (pool.local_max_pool_2d, (POOL_TAG,)),
@@ -121,6 +124,7 @@ def register():
         if rewrite.__name__ not in db.__db__:
             db.register(rewrite.__name__, rewrite, 'fast_run',
                         'fast_compile', *tags)
+    fused_bn.register()
     pushout = getattr(scan_opt, 'PushOutScanOutput', None)
     if pushout is not None:
         pushout.process_node = skip_truncated_scans(pushout.process_node)

@@ -1,0 +1,106 @@
+"""
+What the benchmarks under bench/ share: one subprocess per thread count with
+the thread pools of NumPy's BLAS, OpenMP and PyTorch pinned, timings that
+alternate between the implementations compared, and the optional import of
+PyTorch.
+
+Thread counts must be set before NumPy, Theano or PyTorch start their
+thread pools, so a benchmark script reruns itself once per thread count:
+
+    if __name__ == '__main__':
+        args = parser.parse_args()
+        if args.threads is None:
+            sys.exit(harness.rerun_per_thread_count(args.thread_counts))
+        ...  # the child: import lasagne and measure
+"""
+import os
+import subprocess
+import sys
+import timeit
+
+THREAD_VARIABLES = ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS',
+                    'MKL_NUM_THREADS')
+
+
+def rerun_per_thread_count(thread_counts, argv=None):
+    """Run this script again (``sys.argv``, or `argv`) once for every
+    number in `thread_counts`, with ``--threads N`` appended and the thread
+    variables of the environment set to N. Returns the worst exit code."""
+    argv = list(sys.argv if argv is None else argv)
+    worst = 0
+    for count in thread_counts:
+        env = dict(os.environ)
+        env.update((name, str(count)) for name in THREAD_VARIABLES)
+        sys.stdout.flush()
+        code = subprocess.call([sys.executable] + argv +
+                               ['--threads', str(count)], env=env)
+        worst = max(worst, code)
+    return worst
+
+
+def check_threads(count):
+    """In the child: fail unless the environment pins `count` threads."""
+    wrong = [name for name in THREAD_VARIABLES
+             if os.environ.get(name) != str(count)]
+    if wrong:
+        raise SystemExit("run without --threads: %s must be set to %d before "
+                         "NumPy is imported" % (', '.join(wrong), count))
+
+
+def import_torch(threads):
+    """PyTorch with `threads` intra-op threads (and one inter-op thread), or
+    None with a message where it is not installed."""
+    try:
+        import torch
+    except ImportError:
+        print("PyTorch is not installed: its comparison is skipped "
+              "(pip install torch)")
+        return None
+    torch.set_num_threads(threads)
+    try:
+        torch.set_num_interop_threads(1)
+    except RuntimeError:  # only possible before PyTorch's first parallel op
+        pass
+    return torch
+
+
+def alternating(functions, repeats, target=0.2, number=3):
+    """Per-call times of the callables in the dict `functions`, measured
+    `repeats` times each. Every repeat times each callable once, in an order
+    that rotates from repeat to repeat, so that all see the same machine
+    load; every timing makes enough calls (at least `number`) to last about
+    `target` seconds, as short ones are at the mercy of the load. Returns a
+    dict of lists of seconds per call."""
+    names = list(functions)
+    single = max(timeit.timeit(functions[name], number=1) for name in names)
+    calls = max(number, int(target / max(single, 1e-9)) + 1)
+    times = dict((name, []) for name in names)
+    for repeat in range(repeats):
+        shift = repeat % len(names)
+        for name in names[shift:] + names[:shift]:
+            times[name].append(timeit.timeit(functions[name], number=calls) /
+                               calls)
+    return times
+
+
+def median(values):
+    values = sorted(values)
+    middle = len(values) // 2
+    if len(values) % 2:
+        return values[middle]
+    return (values[middle - 1] + values[middle]) / 2.
+
+
+def median_ratio(times, numerator, denominator):
+    """The median over repeats of the ratio of two implementations' times
+    in the same repeat."""
+    pairs = zip(times[numerator], times[denominator])
+    return median([a / b for a, b in pairs])
+
+
+def load():
+    """The load averages, for the record."""
+    try:
+        return "load average %.2f %.2f %.2f" % os.getloadavg()
+    except OSError:
+        return "load average unknown"
