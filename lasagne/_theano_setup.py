@@ -2,8 +2,9 @@
 Makes Theano 1.0.5 usable on today's Python and NumPy without hand
 configuration. ``lasagne/__init__.py`` calls :func:`prepare` before Theano is
 imported, :func:`restore` and :func:`finish` right after; nothing else in the
-package changes Theano's configuration. Steps 1 and 2 below must come before
-Theano's import: :func:`before_theano_import` holds them, so that the startup
+package changes Theano's configuration. Steps 1 and 2 below, and the flag of
+step 5, must come before Theano's import: :func:`before_theano_import` holds
+them, so that the startup
 hook installed with the package (``_lasagne_hook.py`` and its ``.pth`` file
 in site-packages) can run them when a script imports Theano before Lasagne.
 The hook loads this file by its location, without the ``lasagne`` package,
@@ -30,21 +31,39 @@ What it does, each step only where it applies:
    ``import lasagne`` turns the failure into a clear ``ImportError``), and
    Theano builds that do import silently skip many graph optimizations.
 4. Graph rewrites (see :mod:`lasagne.theano_extensions.opt`): Lasagne's own
-   ``pow(x, 2) -> sqr(x)`` rewrite is registered with Theano's optimizer,
-   and one of Theano's scan rewrites is kept away from the scans with
-   truncated gradients that it breaks. Lasagne's fused CPU lowerings of
-   Theano's batch normalization ops (:mod:`lasagne.theano_extensions.bn`)
-   are registered too.
+   ``pow(x, 2) -> sqr(x)`` rewrite and its lowerings of max pooling and
+   its gradient are registered with Theano's optimizer, and one of Theano's
+   scan rewrites is kept away from the scans with truncated gradients that
+   it breaks. Lasagne's fused CPU lowerings of Theano's batch normalization
+   ops (:mod:`lasagne.theano_extensions.bn`) are registered too.
+5. Threads (:func:`thread_defaults`): Theano's ``openmp`` flag is False by
+   default, so its convolutions (``CorrMM``) loop over the images of a batch
+   and hand OpenBLAS one small matrix product per image, which two OpenBLAS
+   threads compute more slowly than one. Unless the user set the flag, it is
+   set True for Theano's import where more than one thread is available
+   (``OMP_NUM_THREADS`` above 1, or unset on a machine with several CPUs):
+   the convolutions then share the batch between OpenMP threads, and
+   OpenBLAS computes the other products with its own threads as before.
+   Where OpenMP is on and the user did not set ``OMP_WAIT_POLICY`` (or
+   ``GOMP_SPINCOUNT``), ``OMP_WAIT_POLICY=PASSIVE`` is set in the
+   environment (for good: the OpenMP library reads it when Theano's first
+   compiled module loads it), so that idle OpenMP threads sleep instead of
+   spinning on the cores the OpenBLAS threads, or other programs, need.
+   At ``import lasagne``, wherever Theano's ``openmp`` flag is on, a child
+   process created by ``os.fork`` (e.g. by ``multiprocessing``) is made to
+   run OpenMP code in one thread: GNU OpenMP's threads do not survive a
+   fork, and a child that uses them waits for them forever.
 
 Setting the environment variable ``LASAGNE_NO_THEANO_SETUP`` to a non-empty
 value other than ``0`` turns all of this off, the hook included. Steps 1 and
-2 run once, before Theano's import, whichever of Theano and Lasagne comes
-first. If Lasagne comes first, :func:`prepare` runs them, and the hook keeps
-the flag it finds set. If Theano comes first, the hook runs them, and
-:func:`prepare` finds Theano imported and leaves step 1 alone; so it does
-without the hook (an editable install), where step 1 then cannot apply (on
-NumPy >= 1.22 Theano only imports at all if the user set ``blas.ldflags``).
-Steps 3 and 4 apply at ``import lasagne`` in either order.
+2 (and 5's flag) run once, before Theano's import, whichever of Theano and
+Lasagne comes first. If Lasagne comes first, :func:`prepare` runs them, and
+the hook keeps the flags it finds set. If Theano comes first, the hook runs
+them, and :func:`prepare` finds Theano imported and leaves steps 1 and 5
+alone; so it does without the hook (an editable install), where step 1 then
+cannot apply (on NumPy >= 1.22 Theano only imports at all if the user set
+``blas.ldflags``). Steps 3 and 4 (and 5's guard of forked processes) apply
+at ``import lasagne`` in either order.
 """
 import ctypes
 import glob
@@ -58,7 +77,7 @@ ENV_SWITCH = 'LASAGNE_NO_THEANO_SETUP'
 SCAN_EXTENSION = 'theano.scan_module.scan_perform_ext'
 
 __all__ = ['TheanoSetupWarning', 'prepare', 'before_theano_import', 'restore',
-           'finish']
+           'finish', 'thread_defaults', 'single_openmp_thread']
 
 
 class TheanoSetupWarning(UserWarning):
@@ -93,6 +112,58 @@ def user_blas_ldflags(environ=os.environ):
     if config.has_option('blas', 'ldflags'):
         return config.get('blas', 'ldflags')
     return None
+
+
+def _user_flag(name, environ=os.environ):
+    """The value of the Theano flag `name` (without a section, e.g.
+    ``'openmp'``) that the user configured, or None if there is none."""
+    import configparser
+    flags = _parse_flags(environ.get('THEANO_FLAGS', ''))
+    if name in flags:
+        return flags[name]
+    config = configparser.RawConfigParser()
+    rc_files = environ.get('THEANORC', '~/.theanorc').split(os.pathsep)
+    config.read([os.path.expanduser(f) for f in rc_files])
+    if config.has_option('global', name):
+        return config.get('global', name)
+    return None
+
+
+def _available_threads(environ=os.environ):
+    """The number of threads OpenMP will start: ``OMP_NUM_THREADS`` if it
+    is a number, else the number of CPUs this process may run on."""
+    value = environ.get('OMP_NUM_THREADS', '').strip()
+    if value:
+        try:
+            return int(value)
+        except ValueError:
+            return 1  # Theano refuses it at import anyway
+    if hasattr(os, 'sched_getaffinity'):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1  # pragma: no cover (no sched_getaffinity)
+
+
+def thread_defaults(environ=os.environ):
+    """The thread settings of step 5 where the user chose none: a Theano
+    flag to add for Theano's import (``'openmp=True'``) or None, and a dict
+    of environment variables to set for good."""
+    openmp = _user_flag('openmp', environ)
+    flag = None
+    if openmp is None and _available_threads(environ) > 1:
+        openmp, flag = 'True', 'openmp=True'
+    variables = {}
+    if str(openmp).strip().lower() in ('true', '1') and not (
+            environ.get('OMP_WAIT_POLICY') or environ.get('GOMP_SPINCOUNT')):
+        variables['OMP_WAIT_POLICY'] = 'PASSIVE'
+    return flag, variables
+
+
+def _apply_thread_defaults(environ):
+    flag, variables = thread_defaults(environ)
+    if flag:
+        current = environ.get('THEANO_FLAGS')
+        environ['THEANO_FLAGS'] = ','.join(f for f in (current, flag) if f)
+    environ.update(variables)
 
 
 def _load(path, depth=0):
@@ -185,18 +256,22 @@ def _block_compiled_scan():
 
 
 def before_theano_import(environ=os.environ, stacklevel=3):
-    """Steps 1 and 2, right before Theano's own code runs: called by
+    """Steps 1, 2 and 5, right before Theano's own code runs: called by
     :func:`prepare`, and by the startup hook when a script imports Theano
     first. Returns the state to hand to :func:`restore` once Theano is
     imported."""
     if not enabled(environ):
         return None
     _block_compiled_scan()
+    saved = environ.get('THEANO_FLAGS')
+    # (an openmp flag already in the flags counts as the user's, as below)
+    _apply_thread_defaults(environ)
     # A blas.ldflags already in the flags is the user's, or the one that
     # prepare() put there for the import the hook now sees: either way it
     # stands, and no second search is made.
     if user_blas_ldflags(environ) is not None:
-        return None
+        changed = environ.get('THEANO_FLAGS') != saved
+        return {'THEANO_FLAGS': saved} if changed else None
     ldflags = find_blas()
     if not ldflags:
         warnings.warn(
@@ -207,9 +282,9 @@ def before_theano_import(environ=os.environ, stacklevel=3):
             "TransformerLayer and TPSTransformerLayer) fail to compile. "
             "Install scipy<1.13 or a system OpenBLAS, or set the Theano "
             "flag blas.ldflags.", TheanoSetupWarning, stacklevel=stacklevel)
-    saved = environ.get('THEANO_FLAGS')
     flag = 'blas.ldflags="%s"' % ldflags
-    environ['THEANO_FLAGS'] = ','.join(f for f in (saved, flag) if f)
+    current = environ.get('THEANO_FLAGS')
+    environ['THEANO_FLAGS'] = ','.join(f for f in (current, flag) if f)
     return {'THEANO_FLAGS': saved}
 
 
@@ -238,10 +313,25 @@ def restore(state, environ=os.environ):
 
 
 def finish(environ=os.environ):
-    """After Theano's import: register Lasagne's graph rewrites."""
+    """After Theano's import: register Lasagne's graph rewrites, and the
+    guard of step 5 for forked processes where Theano uses OpenMP."""
     if enabled(environ):
         from .theano_extensions import opt
         opt.register()
+        import theano
+        if theano.config.openmp and hasattr(os, 'register_at_fork'):
+            os.register_at_fork(after_in_child=single_openmp_thread)
+
+
+def single_openmp_thread():
+    """Limit GNU OpenMP (libgomp), if this process has loaded it, to one
+    thread: run in a child process right after ``os.fork``, where the
+    parent's OpenMP threads are gone but libgomp would wait for them."""
+    try:
+        libgomp = ctypes.CDLL('libgomp.so.1', mode=os.RTLD_NOLOAD)
+    except (OSError, AttributeError):  # not loaded; no RTLD_NOLOAD
+        return
+    libgomp.omp_set_num_threads(1)
 
 
 def check_numpy(version=None):

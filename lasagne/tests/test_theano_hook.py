@@ -55,6 +55,7 @@ def stand_in(tmp_path, monkeypatch, hook_module):
     for key in ('THEANO_FLAGS', setup.ENV_SWITCH):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv('THEANORC', str(tmp_path / 'no-theanorc'))
+    monkeypatch.setenv('OMP_NUM_THREADS', '1')  # no openmp flag (step 5)
     monkeypatch.delitem(sys.modules, setup.SCAN_EXTENSION, raising=False)
     for name in ('theano_stand_in', 'broken_stand_in'):
         monkeypatch.delitem(sys.modules, name, raising=False)
@@ -81,6 +82,15 @@ class TestInProcess:
         import theano_stand_in as module
         assert module.flags == flags
         assert os.environ['THEANO_FLAGS'] == flags
+
+    def test_thread_defaults(self, stand_in, monkeypatch):
+        # step 5 of the setup, for a script that imports Theano first
+        monkeypatch.setenv('OMP_NUM_THREADS', '2')
+        monkeypatch.delenv('OMP_WAIT_POLICY', raising=False)
+        import theano_stand_in as module
+        assert 'openmp=True' in module.flags.split(',')
+        assert 'THEANO_FLAGS' not in os.environ
+        assert os.environ['OMP_WAIT_POLICY'] == 'PASSIVE'
 
     def test_switched_off(self, stand_in, monkeypatch):
         monkeypatch.setenv(setup.ENV_SWITCH, '1')

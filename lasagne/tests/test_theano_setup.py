@@ -50,8 +50,9 @@ print(json.dumps({
     'floatX': theano.config.floatX,
     'THEANO_FLAGS': os.environ.get('THEANO_FLAGS'),
     'scan_blocked': sys.modules.get('%s', 'absent') is None,
-    'rewrite': 'local_pow_to_sqr' in
-        theano.compile.optdb['specialize_device'].__db__,
+    'rewrite': [name for name in ('local_pow_to_sqr', 'local_max_pool_2d',
+                                  'local_max_pool_2d_grad')
+                if name in theano.compile.optdb['specialize_device'].__db__],
     'fused_bn': 'local_fused_bn_train' in
         theano.tensor.nnet.bn.bn_groupopt.__db__,
     'scan_guard': getattr(theano.scan_module.scan_opt.PushOutScanOutput
@@ -177,7 +178,7 @@ class TestPrepare:
         monkeypatch.delitem(sys.modules, 'theano')
         monkeypatch.setattr(setup, 'find_blas', lambda: '-lfound')
         environ = {'THEANO_FLAGS': 'floatX=float32',
-                   'THEANORC': '/nonexistent'}
+                   'THEANORC': '/nonexistent', 'OMP_NUM_THREADS': '1'}
         state = setup.prepare(environ)
         assert environ['THEANO_FLAGS'] == 'floatX=float32,' \
                                           'blas.ldflags="-lfound"'
@@ -187,7 +188,7 @@ class TestPrepare:
     def test_fallback_warns(self, monkeypatch):
         monkeypatch.delitem(sys.modules, 'theano')
         monkeypatch.setattr(setup, 'find_blas', lambda: '')
-        environ = {'THEANORC': '/nonexistent'}
+        environ = {'THEANORC': '/nonexistent', 'OMP_NUM_THREADS': '1'}
         with pytest.warns(setup.TheanoSetupWarning,
                           match='batched_dot.*TransformerLayer'):
             state = setup.prepare(environ)
@@ -226,20 +227,20 @@ class TestPrepare:
         # so already in sys.modules.
         monkeypatch.delitem(sys.modules, setup.SCAN_EXTENSION)
         monkeypatch.setattr(setup, 'find_blas', lambda: '-lfound')
-        environ = {'THEANORC': '/nonexistent'}
+        environ = {'THEANORC': '/nonexistent', 'OMP_NUM_THREADS': '1'}
         state = setup.before_theano_import(environ)
         assert environ['THEANO_FLAGS'] == 'blas.ldflags="-lfound"'
         if sys.version_info >= (3, 11):
             assert sys.modules[setup.SCAN_EXTENSION] is None
         setup.restore(state, environ)
-        assert environ == {'THEANORC': '/nonexistent'}
+        assert environ == {'THEANORC': '/nonexistent', 'OMP_NUM_THREADS': '1'}
 
     def test_hook_after_prepare(self, monkeypatch):
         # Lasagne imported first: the hook then sees the flag prepare() set
         # for this import of Theano, and searches no more.
         monkeypatch.delitem(sys.modules, 'theano')
         monkeypatch.setattr(setup, 'find_blas', lambda: '-lfound')
-        environ = {'THEANORC': '/nonexistent'}
+        environ = {'THEANORC': '/nonexistent', 'OMP_NUM_THREADS': '1'}
         state = setup.prepare(environ)
         monkeypatch.setattr(setup, 'find_blas', lambda: pytest.fail())
         assert setup.before_theano_import(environ) is None
@@ -279,7 +280,7 @@ class TestImportEndToEnd:
         assert result['ldflags'].startswith('-L')
         assert result['THEANO_FLAGS'] is None
         assert result['scan_blocked'] is (sys.version_info >= (3, 11))
-        assert result['rewrite'] and result['scan_guard']
+        assert len(result['rewrite']) == 3 and result['scan_guard']
         assert result['fused_bn']
         assert result['warnings'] == []
 
@@ -305,7 +306,7 @@ class TestImportEndToEnd:
         result = run_python(REPORT, tmp_path, THEANO_FLAGS='blas.ldflags=',
                             **{setup.ENV_SWITCH: '1'})
         assert not result['scan_blocked']
-        assert not result['rewrite'] and not result['scan_guard']
+        assert result['rewrite'] == [] and not result['scan_guard']
         assert not result['fused_bn']
 
     def test_theano_imported_first(self, tmp_path):
@@ -313,7 +314,7 @@ class TestImportEndToEnd:
                             THEANO_FLAGS='blas.ldflags=')
         assert result['ldflags'] == ''
         assert result['scan_blocked'] is (sys.version_info >= (3, 11))
-        assert result['rewrite']
+        assert len(result['rewrite']) == 3
 
     def test_fallback_without_blas(self, tmp_path):
         # Load the setup module first with its search disabled, as on a
@@ -417,3 +418,138 @@ class TestTheanoRequirement:
         assert message == (
             "ImportError: Lasagne needs Theano >= 0.9, found Theano 0.8.2. "
             "Upgrade it with: pip install --upgrade 'Theano>=0.9'")
+
+
+class TestThreadDefaults:
+    """Step 5: Theano's openmp flag and OpenMP's wait policy."""
+
+    @staticmethod
+    def environ(tmp_path, **variables):
+        environ = {'THEANORC': str(tmp_path / 'no-theanorc')}
+        environ.update(variables)
+        return environ
+
+    @pytest.mark.parametrize('threads, on', [
+        ('2', True), (' 8 ', True), ('1', False), ('two', False)])
+    def test_thread_count(self, tmp_path, threads, on):
+        environ = self.environ(tmp_path, OMP_NUM_THREADS=threads)
+        flag, variables = setup.thread_defaults(environ)
+        assert flag == ('openmp=True' if on else None)
+        assert variables == ({'OMP_WAIT_POLICY': 'PASSIVE'} if on else {})
+
+    @pytest.mark.parametrize('cpus, on', [(1, False), (2, True)])
+    def test_cpu_count(self, tmp_path, monkeypatch, cpus, on):
+        monkeypatch.setattr(os, 'sched_getaffinity',
+                            lambda pid: set(range(cpus)), raising=False)
+        for environ in (self.environ(tmp_path),
+                        self.environ(tmp_path, OMP_NUM_THREADS='')):
+            flag, _ = setup.thread_defaults(environ)
+            assert flag == ('openmp=True' if on else None)
+
+    @pytest.mark.parametrize('setting, on', [
+        ('openmp=False', False), ('openmp=0', False), ('openmp=True', True),
+        ('openmp=1', True)])
+    def test_user_flag_wins(self, tmp_path, setting, on):
+        environ = self.environ(tmp_path, OMP_NUM_THREADS='2',
+                               THEANO_FLAGS='floatX=float32,' + setting)
+        flag, variables = setup.thread_defaults(environ)
+        assert flag is None
+        # the wait policy follows the user's choice of OpenMP
+        assert variables == ({'OMP_WAIT_POLICY': 'PASSIVE'} if on else {})
+
+    def test_user_theanorc_wins(self, tmp_path):
+        rc = tmp_path / 'theanorc'
+        rc.write_text('[global]\nopenmp = False\n')
+        environ = {'THEANORC': str(rc), 'OMP_NUM_THREADS': '2'}
+        assert setup.thread_defaults(environ) == (None, {})
+
+    @pytest.mark.parametrize('variable, value', [
+        ('OMP_WAIT_POLICY', 'ACTIVE'), ('GOMP_SPINCOUNT', '10000')])
+    def test_user_wait_policy_wins(self, tmp_path, variable, value):
+        environ = self.environ(tmp_path, OMP_NUM_THREADS='2',
+                               **{variable: value})
+        assert setup.thread_defaults(environ) == ('openmp=True', {})
+
+    def test_prepare_and_restore(self, tmp_path, monkeypatch):
+        monkeypatch.delitem(sys.modules, 'theano')
+        environ = self.environ(tmp_path, OMP_NUM_THREADS='2',
+                               THEANO_FLAGS='blas.ldflags=')
+        state = setup.prepare(environ)
+        assert environ['THEANO_FLAGS'] == 'blas.ldflags=,openmp=True'
+        assert environ['OMP_WAIT_POLICY'] == 'PASSIVE'
+        setup.restore(state, environ)
+        assert environ['THEANO_FLAGS'] == 'blas.ldflags='
+        # for good: the OpenMP library reads it when it is loaded, later
+        assert environ['OMP_WAIT_POLICY'] == 'PASSIVE'
+
+    @pytest.mark.parametrize('env, openmp, policy', [
+        ({'OMP_NUM_THREADS': '2'}, True, 'PASSIVE'),
+        ({'OMP_NUM_THREADS': '1'}, False, ''),
+        ({'OMP_NUM_THREADS': '2', 'THEANO_FLAGS': 'openmp=False'}, False, ''),
+        ({'OMP_NUM_THREADS': '2', 'OMP_WAIT_POLICY': 'ACTIVE'}, True,
+         'ACTIVE'),
+        ({'OMP_NUM_THREADS': '2', setup.ENV_SWITCH: '1',
+          'THEANO_FLAGS': 'blas.ldflags='}, False, ''),
+    ], ids=['two', 'one', 'user-flag', 'user-policy', 'switched-off'])
+    def test_import(self, tmp_path, env, openmp, policy):
+        code = """
+        import json, os
+        import lasagne, theano
+        print(json.dumps([theano.config.openmp,
+                          os.environ.get('OMP_WAIT_POLICY'),
+                          os.environ.get('THEANO_FLAGS')]))
+        """
+        # (an empty OMP_WAIT_POLICY counts as unset, for Lasagne and OpenMP)
+        env = dict({'OMP_WAIT_POLICY': ''}, **env)
+        assert run_python(code, tmp_path, **env) == [
+            openmp, policy, env.get('THEANO_FLAGS')]
+
+    FORK = """
+    import json, os, time
+    import numpy as np
+    import lasagne, theano, theano.tensor as T
+    x = T.vector()
+    fn = theano.function([x], T.exp(x))  # large enough for OpenMP threads
+    values = np.ones(10 ** 6)
+    fn(values)
+    child = os.fork()
+    if child == 0:
+        os._exit(0 if fn(values)[0] == np.e else 1)
+    for _ in range(600):
+        pid, status = os.waitpid(child, os.WNOHANG)
+        if pid:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(child, 9)
+        status = 'hung'
+    print(json.dumps([theano.config.openmp, status]))
+    """
+
+    @pytest.mark.skipif(not hasattr(os, 'fork'), reason='needs os.fork')
+    def test_forked_child_runs_openmp_code(self, tmp_path):
+        # without the guard, the child waits forever for its parent's
+        # OpenMP threads
+        assert run_python(self.FORK, tmp_path, OMP_NUM_THREADS='2') == [
+            True, 0]
+
+    def test_single_openmp_thread(self, monkeypatch):
+        calls = []
+
+        class FakeGomp:
+            def omp_set_num_threads(self, n):
+                calls.append(n)
+
+        def load(name, mode):
+            if name != 'libgomp.so.1' or mode != os.RTLD_NOLOAD:
+                raise OSError(name)
+            return FakeGomp()
+        monkeypatch.setattr(setup.ctypes, 'CDLL', load)
+        setup.single_openmp_thread()
+        assert calls == [1]
+
+        def missing(name, mode):
+            raise OSError(name)
+        monkeypatch.setattr(setup.ctypes, 'CDLL', missing)
+        setup.single_openmp_thread()  # not loaded: nothing to limit
+        assert calls == [1]

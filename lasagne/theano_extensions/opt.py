@@ -33,6 +33,7 @@ from theano.scan_module import scan_opt
 from theano.tensor.elemwise import DimShuffle
 
 from . import bn as fused_bn
+from . import pool
 
 __all__ = ['local_pow_to_sqr', 'skip_truncated_scans', 'register']
 
@@ -98,18 +99,31 @@ def skip_truncated_scans(process_node):
     return guarded
 
 
+#: The tag of the max pooling rewrites of :mod:`lasagne.theano_extensions.pool`
+#: in Theano's optimizer: ``mode.excluding(POOL_TAG)`` keeps Theano's own
+#: ``Pool`` and ``MaxPoolGrad``.
+POOL_TAG = 'lasagne_fused_pool'
+
+
 def register():
     """Register the rewrites of this module with Theano's optimizer:
-    :func:`local_pow_to_sqr` after Theano's device-specific lowering
-    (``specialize_device``), for the ``fast_run`` and ``fast_compile``
-    modes, and :func:`skip_truncated_scans` around Theano's
-    ``PushOutScanOutput``; and the fused batch normalization lowerings
+    :func:`local_pow_to_sqr`, and
+    :func:`~lasagne.theano_extensions.pool.local_max_pool_2d` and
+    :func:`~lasagne.theano_extensions.pool.local_max_pool_2d_grad` (tagged
+    :data:`POOL_TAG`), after Theano's device-specific lowering
+    (``specialize_device``, after the move of ops to a GPU), for the
+    ``fast_run`` and ``fast_compile`` modes, and
+    :func:`skip_truncated_scans` around Theano's ``PushOutScanOutput``;
+    and the fused batch normalization lowerings
     (:func:`lasagne.theano_extensions.bn.register`). Does nothing where
     this was done already."""
     db = theano.compile.optdb['specialize_device']
-    if local_pow_to_sqr.__name__ not in db.__db__:
-        db.register(local_pow_to_sqr.__name__, local_pow_to_sqr,
-                    'fast_run', 'fast_compile')
+    for rewrite, tags in ((local_pow_to_sqr, ()),
+                          (pool.local_max_pool_2d, (POOL_TAG,)),
+                          (pool.local_max_pool_2d_grad, (POOL_TAG,))):
+        if rewrite.__name__ not in db.__db__:
+            db.register(rewrite.__name__, rewrite, 'fast_run',
+                        'fast_compile', *tags)
     fused_bn.register()
     pushout = getattr(scan_opt, 'PushOutScanOutput', None)
     if pushout is not None:
