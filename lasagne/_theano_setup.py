@@ -100,32 +100,21 @@ def _parse_flags(flags):
     return dict((key.strip(), value) for key, value in pairs)
 
 
-def user_blas_ldflags(environ=os.environ):
-    """The ``blas.ldflags`` the user configured, or None if there is none."""
-    import configparser
-    flags = _parse_flags(environ.get('THEANO_FLAGS', ''))
-    if 'blas.ldflags' in flags:
-        return flags['blas.ldflags']
-    config = configparser.RawConfigParser()
-    rc_files = environ.get('THEANORC', '~/.theanorc').split(os.pathsep)
-    config.read([os.path.expanduser(f) for f in rc_files])
-    if config.has_option('blas', 'ldflags'):
-        return config.get('blas', 'ldflags')
-    return None
-
-
-def _user_flag(name, environ=os.environ):
-    """The value of the Theano flag `name` (without a section, e.g.
-    ``'openmp'``) that the user configured, or None if there is none."""
+def user_flag(name, environ=os.environ):
+    """The value of the Theano flag `name` (e.g. ``'blas.ldflags'`` or
+    ``'openmp'``) that the user configured in ``THEANO_FLAGS`` or a
+    ``.theanorc`` file, or None if there is none."""
     import configparser
     flags = _parse_flags(environ.get('THEANO_FLAGS', ''))
     if name in flags:
         return flags[name]
+    section, option = name.rsplit('.', 1) if '.' in name else ('global',
+                                                               name)
     config = configparser.RawConfigParser()
     rc_files = environ.get('THEANORC', '~/.theanorc').split(os.pathsep)
     config.read([os.path.expanduser(f) for f in rc_files])
-    if config.has_option('global', name):
-        return config.get('global', name)
+    if config.has_option(section, option):
+        return config.get(section, option)
     return None
 
 
@@ -147,7 +136,7 @@ def thread_defaults(environ=os.environ):
     """The thread settings of step 5 where the user chose none: a Theano
     flag to add for Theano's import (``'openmp=True'``) or None, and a dict
     of environment variables to set for good."""
-    openmp = _user_flag('openmp', environ)
+    openmp = user_flag('openmp', environ)
     flag = None
     if openmp is None and _available_threads(environ) > 1:
         openmp, flag = 'True', 'openmp=True'
@@ -269,7 +258,7 @@ def before_theano_import(environ=os.environ, stacklevel=3):
     # A blas.ldflags already in the flags is the user's, or the one that
     # prepare() put there for the import the hook now sees: either way it
     # stands, and no second search is made.
-    if user_blas_ldflags(environ) is not None:
+    if user_flag('blas.ldflags', environ) is not None:
         changed = environ.get('THEANO_FLAGS') != saved
         return {'THEANO_FLAGS': saved} if changed else None
     ldflags = find_blas()

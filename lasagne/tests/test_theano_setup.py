@@ -69,24 +69,34 @@ class TestUserSettings:
     def test_flag(self):
         environ = {'THEANO_FLAGS': 'floatX=float32,'
                                    'blas.ldflags="-L/x -lfoo -Wl,-rpath,/x"'}
-        assert setup.user_blas_ldflags(environ) == '-L/x -lfoo -Wl,-rpath,/x'
+        assert setup.user_flag('blas.ldflags', environ) == \
+            '-L/x -lfoo -Wl,-rpath,/x'
+        assert setup.user_flag('floatX', environ) == 'float32'
 
     def test_empty_flag_counts(self):
-        assert setup.user_blas_ldflags({'THEANO_FLAGS': 'blas.ldflags='}) \
-            == ''
+        environ = {'THEANO_FLAGS': 'blas.ldflags='}
+        assert setup.user_flag('blas.ldflags', environ) == ''
 
-    def test_theanorc(self, tmp_path):
+    @pytest.mark.parametrize('name, value', [
+        ('blas.ldflags', '-lbar'), ('openmp', 'True'), ('floatX', 'float32')])
+    def test_theanorc(self, tmp_path, name, value):
+        # flags without a section are in [global], the others in theirs
         rc = tmp_path / 'rc'
-        rc.write_text('[global]\nfloatX = float32\n[blas]\nldflags = -lbar\n')
+        rc.write_text('[global]\nfloatX = float32\nopenmp = True\n'
+                      '[blas]\nldflags = -lbar\n')
         other = tmp_path / 'other'
         environ = {'THEANORC': os.pathsep.join([str(other), str(rc)])}
-        assert setup.user_blas_ldflags(environ) == '-lbar'
+        assert setup.user_flag(name, environ) == value
 
-    def test_none(self, tmp_path):
+    @pytest.mark.parametrize('name, rc_text', [
+        ('blas.ldflags', '[global]\nfloatX = float32\n'),
+        ('openmp', '[global]\nfloatX = float32\n[other]\nopenmp = True\n'),
+        ('ldflags', '[blas]\nldflags = -lbar\n')])
+    def test_none(self, tmp_path, name, rc_text):
         rc = tmp_path / 'rc'
-        rc.write_text('[global]\nfloatX = float32\n')
+        rc.write_text(rc_text)
         environ = {'THEANORC': str(rc), 'THEANO_FLAGS': 'floatX=float32'}
-        assert setup.user_blas_ldflags(environ) is None
+        assert setup.user_flag(name, environ) is None
 
 
 class TestLibrarySearch:
