@@ -58,6 +58,7 @@ import theano
 import theano.tensor as T
 
 from . import utils
+from ._checks import _is_int
 
 __all__ = [
     "sgd",
@@ -898,12 +899,6 @@ def _axes_tuple(norm_axes):
         raise TypeError("norm_constraint: norm_axes must be an int or a "
                         "sequence of ints, got %r" % (norm_axes,))
     return tuple(int(axis) for axis in axes)
-
-
-def _is_int(value):
-    # A bool is an int to Python, but True as an axis is a mistake.
-    return (isinstance(value, (int, np.integer)) and
-            not isinstance(value, (bool, np.bool_)))
 
 
 def total_norm_constraint(tensor_vars, max_norm, epsilon=1e-7,

@@ -12,9 +12,11 @@ import theano.tensor as T
 
 from .. import init
 from .. import nonlinearities
-from ..utils import as_tuple, floatX, int_types
-from .base import (Layer, MergeLayer, _check_axes, _check_iterable,
-                   _check_nonlinearity, _check_real, _describe)
+from .._checks import (_broadcast_pattern, _check_axes, _check_callable,
+                       _check_iterable, _check_nonlinearity, _check_real,
+                       _describe, _is_int, _remaining_shape)
+from ..utils import as_tuple, floatX
+from .base import Layer, MergeLayer
 from .noise import _noise_dtype, _random_streams, _shared_noise
 
 
@@ -67,38 +69,24 @@ class NonlinearityLayer(Layer):
 # Layers with a parameter that is shared (broadcast) over some input axes.
 
 def _shared_axes(layer, shared_axes):
-    """`shared_axes` ('auto', 'all', an int or ints) as a tuple of
+    """`shared_axes` ('auto', 'all', an int or ints) as a sorted tuple of
     non-negative axes of the layer's input."""
     ndim = len(layer.input_shape)
-    if isinstance(shared_axes, str) and shared_axes == 'auto':
-        return (0,) + tuple(range(2, ndim))
-    if isinstance(shared_axes, str) and shared_axes == 'all':
-        return tuple(range(ndim))
-    axes = _check_axes(layer, shared_axes, 'shared_axes',
-                       "'auto', 'all', an int or an iterable of ints")
-    return tuple(axis % ndim for axis in axes)
+    return _check_axes(layer, shared_axes, ndim, 'shared_axes', {
+        'auto': (0,) + tuple(range(2, ndim)), 'all': tuple(range(ndim))})
 
 
 def _unshared_shape(layer, argument):
-    """The shape of a parameter with one value per position along the axes
-    the layer does not share it over."""
-    shape = tuple(size for axis, size in enumerate(layer.input_shape)
-                  if axis not in layer.shared_axes)
-    if None in shape:
-        raise ValueError("%s: %s needs known input sizes along the axes it "
-                         "is not shared over, got input shape %r and "
-                         "shared_axes=%r" % (_describe(layer), argument,
-                                             layer.input_shape,
-                                             layer.shared_axes))
-    return shape
+    """The shape of the parameter `argument`, with one value per position
+    along the axes the layer does not share it over."""
+    return _remaining_shape(layer, layer.input_shape, layer.shared_axes,
+                            argument, 'shared_axes')
 
 
-def _broadcast(param, shared_axes, ndim):
-    """`param` with broadcastable axes inserted at `shared_axes`, to act on
-    an `ndim`-dimensional input."""
-    axes = iter(range(param.ndim))
-    return param.dimshuffle(['x' if axis in shared_axes else next(axes)
-                             for axis in range(ndim)])
+def _broadcast(layer, param, ndim):
+    """`param` broadcast along the layer's shared axes, to act on an
+    `ndim`-dimensional input."""
+    return param.dimshuffle(_broadcast_pattern(ndim, layer.shared_axes))
 
 
 class BiasLayer(Layer):
@@ -149,7 +137,7 @@ class BiasLayer(Layer):
     def get_output_for(self, input, **kwargs):
         if self.b is None:
             return input
-        return input + _broadcast(self.b, self.shared_axes, input.ndim)
+        return input + _broadcast(self, self.b, input.ndim)
 
 
 class ScaleLayer(Layer):
@@ -190,7 +178,7 @@ class ScaleLayer(Layer):
                                      name='scales', regularizable=False)
 
     def get_output_for(self, input, **kwargs):
-        return input * _broadcast(self.scales, self.shared_axes, input.ndim)
+        return input * _broadcast(self, self.scales, input.ndim)
 
 
 def standardize(layer, offset, scale, shared_axes='auto'):
@@ -293,9 +281,7 @@ class ExpressionLayer(Layer):
 
     def __init__(self, incoming, function, output_shape=None, **kwargs):
         super(ExpressionLayer, self).__init__(incoming, **kwargs)
-        if not callable(function):
-            raise TypeError("%s: function must be callable, got %r"
-                            % (_describe(self), function))
+        _check_callable(self, function, 'function')
         self.function = function
         if output_shape is None or callable(output_shape) or \
                 (isinstance(output_shape, str) and output_shape == 'auto'):
@@ -676,7 +662,7 @@ class TPSTransformerLayer(MergeLayer):
         super(TPSTransformerLayer, self).__init__(
             [incoming, localization_network], **kwargs)
         grid_size = int(round(np.sqrt(control_points))) \
-            if isinstance(control_points, int_types) else 0
+            if _is_int(control_points) else 0
         if grid_size < 2 or grid_size ** 2 != control_points:
             raise ValueError("%s: control_points must be a square number of "
                              "at least 4, got %r"
@@ -796,7 +782,7 @@ class ParametricRectifierLayer(Layer):
                                     name='alpha', regularizable=False)
 
     def get_output_for(self, input, **kwargs):
-        alpha = _broadcast(self.alpha, self.shared_axes, input.ndim)
+        alpha = _broadcast(self, self.alpha, input.ndim)
         return T.nnet.relu(input, alpha)
 
 

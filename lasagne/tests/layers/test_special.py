@@ -80,7 +80,7 @@ class TestSharedParameter(object):
 
     def test_unknown_size_not_shared(self, cls, name):
         with pytest.raises(ValueError, match=r"%s 'l': %s needs known input "
-                           r"sizes along the axes it is not shared over, got "
+                           r"sizes along the axes not in shared_axes, got "
                            r"input shape \(None, 3, None\) and "
                            r"shared_axes=\(0, 1\)" % (cls.__name__, name)):
             cls((None, 3, None), shared_axes=(0, 1), name='l')
