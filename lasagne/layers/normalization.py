@@ -12,7 +12,6 @@ from theano.compile.ops import deep_copy_op
 from theano.tensor.nnet import bn
 
 from .. import init
-from .. import nonlinearities
 from .._checks import (_broadcast_pattern, _check_axes, _check_positive_int,
                        _check_callable, _check_real, _describe,
                        _remaining_shape)
@@ -121,13 +120,10 @@ def _normalize_layer(layer, suffix, build, kwargs, caller):
     if not isinstance(layer, Layer):
         raise TypeError("%s: layer must be a Layer instance (the layer to "
                         "normalize), got %r" % (caller, layer))
-    nonlinearity = getattr(layer, 'nonlinearity', None)
     name = kwargs.pop('name', None) or _suffixed(layer.name, suffix)
-    stack = build(layer, name=name, **kwargs)
-    if nonlinearity is not None:
-        stack = special.NonlinearityLayer(stack, nonlinearity,
-                                          name=_suffixed(name, '_nonlin'))
-        layer.nonlinearity = nonlinearities.identity
+    stack = special._move_nonlinearity(
+        layer, lambda layer: build(layer, name=name, **kwargs),
+        _suffixed(name, '_nonlin'))
     if getattr(layer, 'b', None) is not None:
         layer.params.pop(layer.b, None)
         layer.b = None

@@ -786,12 +786,22 @@ class ParametricRectifierLayer(Layer):
         return T.nnet.relu(input, alpha)
 
 
-def _replace_nonlinearity(layer, new_class, kwargs):
-    """Put a `new_class` layer on top of `layer`, whose own nonlinearity (if
-    it has one) becomes the identity."""
-    if getattr(layer, 'nonlinearity', None) is not None:
+def _move_nonlinearity(layer, build, nonlinearity_name=False):
+    """The layers ``build(layer)`` puts on top of `layer` (the top one is
+    returned), which take over the nonlinearity of `layer`, if it has one.
+
+    With a `nonlinearity_name` (a str or None), a :class:`NonlinearityLayer`
+    of that name applying it follows them; otherwise the new layers replace
+    it. Only once they are built does the nonlinearity of `layer` become the
+    identity, so that a call that fails (e.g. on a bad argument for
+    `build`) leaves `layer` unchanged."""
+    nonlinearity = getattr(layer, 'nonlinearity', None)
+    top = build(layer)
+    if nonlinearity is not None:
+        if nonlinearity_name is not False:
+            top = NonlinearityLayer(top, nonlinearity, name=nonlinearity_name)
         layer.nonlinearity = nonlinearities.identity
-    return new_class(layer, **kwargs)
+    return top
 
 
 def prelu(layer, **kwargs):
@@ -801,7 +811,8 @@ def prelu(layer, **kwargs):
     ----------
     layer : a :class:`Layer` instance
         The layer; if it has a ``nonlinearity`` attribute, it is set to the
-        identity.
+        identity once the new layer is built (so not by a call that raises
+        an error).
     **kwargs
         Passed to :class:`ParametricRectifierLayer`.
 
@@ -818,7 +829,8 @@ def prelu(layer, **kwargs):
     >>> l_dense.nonlinearity.__name__, l_prelu.alpha.get_value().shape
     ('linear', (5,))
     """
-    return _replace_nonlinearity(layer, ParametricRectifierLayer, kwargs)
+    return _move_nonlinearity(
+        layer, lambda layer: ParametricRectifierLayer(layer, **kwargs))
 
 
 class RandomizedRectifierLayer(Layer):
@@ -906,7 +918,8 @@ def rrelu(layer, **kwargs):
     ----------
     layer : a :class:`Layer` instance
         The layer; if it has a ``nonlinearity`` attribute, it is set to the
-        identity.
+        identity once the new layer is built (so not by a call that raises
+        an error).
     **kwargs
         Passed to :class:`RandomizedRectifierLayer`.
 
@@ -923,4 +936,5 @@ def rrelu(layer, **kwargs):
     >>> l_dense.nonlinearity.__name__, l_rrelu.upper
     ('linear', 0.3)
     """
-    return _replace_nonlinearity(layer, RandomizedRectifierLayer, kwargs)
+    return _move_nonlinearity(
+        layer, lambda layer: RandomizedRectifierLayer(layer, **kwargs))
