@@ -7,7 +7,7 @@ import theano
 import theano.tensor as T
 
 from lasagne import _checks
-from lasagne import nonlinearities
+from lasagne import init, layers, nonlinearities, updates
 from lasagne.layers import InputLayer
 from lasagne.utils import _ArgumentError
 
@@ -213,3 +213,142 @@ def test_remaining_shape():
                        r"along the axes not in axes, got input shape "
                        r"\(None, 3\) and axes=\(1,\)$"):
         _checks._remaining_shape('f()', (None, 3), (1,), 'b', 'axes')
+
+
+# One answer per question: every layer that takes an argument refuses a bad
+# value of it with the same exception class and message.
+
+@pytest.mark.parametrize('make, owner, argument', [
+    (lambda v: layers.DenseLayer((None, 3), v), 'DenseLayer', 'num_units'),
+    (lambda v: layers.NINLayer((None, 3, 4), v), 'NINLayer', 'num_units'),
+    (lambda v: layers.RecurrentLayer((None, 5, 3), v), 'RecurrentLayer',
+     'num_units'),
+    (lambda v: layers.LSTMLayer((None, 5, 3), v), 'LSTMLayer',
+     'num_units'),
+    (lambda v: layers.GRULayer((None, 5, 3), v), 'GRULayer', 'num_units'),
+    (lambda v: layers.Conv2DLayer((None, 3, 6, 6), v, 3), 'Conv2DLayer',
+     'num_filters'),
+    (lambda v: layers.EmbeddingLayer((None, 3), v, 4), 'EmbeddingLayer',
+     'input_size'),
+    (lambda v: layers.EmbeddingLayer((None, 3), 4, v), 'EmbeddingLayer',
+     'output_size'),
+    (lambda v: layers.FeaturePoolLayer((None, 4), v), 'FeaturePoolLayer',
+     'pool_size'),
+])
+@pytest.mark.parametrize('value', [True, 0, -1, 2.0, '2', None])
+def test_positive_int_arguments(make, owner, argument, value):
+    with pytest.raises(ValueError, match=r"^%s: %s must be a positive int, "
+                       r"got %s$" % (owner, argument,
+                                     re.escape(repr(value)))) as info:
+        make(value)
+    assert info.type is ValueError
+
+
+AXES_ARGUMENTS = [
+    (lambda v: layers.BatchNormLayer((None, 3, 4), axes=v),
+     'BatchNormLayer', 'axes'),
+    (lambda v: layers.StandardizationLayer((None, 3, 4), axes=v),
+     'StandardizationLayer', 'axes'),
+    (lambda v: layers.BiasLayer((None, 3, 4), shared_axes=v),
+     'BiasLayer', 'shared_axes'),
+    (lambda v: layers.ScaleLayer((None, 3, 4), shared_axes=v),
+     'ScaleLayer', 'shared_axes'),
+    (lambda v: layers.ParametricRectifierLayer((None, 3, 4), shared_axes=v),
+     'ParametricRectifierLayer', 'shared_axes'),
+    (lambda v: layers.RandomizedRectifierLayer((None, 3, 4), shared_axes=v),
+     'RandomizedRectifierLayer', 'shared_axes'),
+    (lambda v: layers.DropoutLayer((None, 3, 4), shared_axes=v),
+     'DropoutLayer', 'shared_axes'),
+    (lambda v: updates.norm_constraint(
+        T.tensor3(), 1.0, norm_axes=v), 'norm_constraint', 'norm_axes'),
+]
+
+
+@pytest.mark.parametrize('make, owner, argument', AXES_ARGUMENTS)
+@pytest.mark.parametrize('axes', [1.0, 1j, 'nope', object()])
+def test_axes_of_the_wrong_kind(make, owner, argument, axes):
+    with pytest.raises(_ArgumentError, match=r"^%s: %s must be .*an int or "
+                       r"an iterable of ints, got %s$"
+                       % (owner, argument, re.escape(repr(axes)))):
+        make(axes)
+
+
+@pytest.mark.parametrize('make, owner, argument', AXES_ARGUMENTS)
+@pytest.mark.parametrize('axes, bad, error', [
+    ((0, 1.5), 1.5, _ArgumentError), ([True], True, _ArgumentError),
+    (3, 3, ValueError), ((0, -4), -4, ValueError)])
+def test_bad_axis_in_axes(make, owner, argument, axes, bad, error):
+    with pytest.raises(error, match=r"^%s: each of %s must be an int in "
+                       r"\[-3, 3\) for inputs of 3 dimensions, got %s$"
+                       % (owner, argument, re.escape(repr(bad)))) as info:
+        make(axes)
+    assert info.type is error
+
+
+@pytest.mark.parametrize('make, owner, argument', [
+    (lambda v: layers.ConcatLayer([(None, 3), (None, 3)], axis=v),
+     'ConcatLayer', 'axis'),
+    (lambda v: layers.SliceLayer((None, 3), 0, axis=v), 'SliceLayer',
+     'axis'),
+    (lambda v: layers.FeaturePoolLayer((None, 4), 2, axis=v),
+     'FeaturePoolLayer', 'axis'),
+    (lambda v: layers.FeatureWTALayer((None, 4), 2, axis=v),
+     'FeatureWTALayer', 'axis'),
+])
+@pytest.mark.parametrize('axis, error', [
+    (1.0, _ArgumentError), (True, _ArgumentError), (None, _ArgumentError),
+    (2, ValueError), (-3, ValueError)])
+def test_single_axis_arguments(make, owner, argument, axis, error):
+    with pytest.raises(error, match=r"^%s: %s must be an int in \[-2, 2\) "
+                       r"for inputs of 2 dimensions, got %s$"
+                       % (owner, argument, re.escape(repr(axis)))) as info:
+        make(axis)
+    assert info.type is error
+
+
+REAL_ARGUMENTS = [
+    (lambda v: layers.DropoutLayer((None, 3), p=v), 'DropoutLayer', 'p',
+     True),
+    (lambda v: layers.GaussianNoiseLayer((None, 3), sigma=v),
+     'GaussianNoiseLayer', 'sigma', True),
+    (lambda v: layers.RandomizedRectifierLayer((None, 3), lower=v),
+     'RandomizedRectifierLayer', 'lower', False),
+    (lambda v: layers.RandomizedRectifierLayer((None, 3), upper=v),
+     'RandomizedRectifierLayer', 'upper', False),
+    (lambda v: layers.BatchNormLayer((None, 3), epsilon=v),
+     'BatchNormLayer', 'epsilon', True),
+    (lambda v: layers.BatchNormLayer((None, 3), alpha=v),
+     'BatchNormLayer', 'alpha', True),
+    (lambda v: layers.StandardizationLayer((None, 3), epsilon=v),
+     'StandardizationLayer', 'epsilon', True),
+    (lambda v: layers.PadLayer((None, 3), 1, val=v), 'PadLayer', 'val',
+     False),
+    (lambda v: layers.LSTMLayer((None, 5, 3), 2, grad_clipping=v),
+     'LSTMLayer', 'grad_clipping', True),
+    (lambda v: init.Normal(std=v), 'Normal', 'std', True),
+    (lambda v: init.Uniform(std=v), 'Uniform', 'std', True),
+    (lambda v: init.Sparse(sparsity=v), 'Sparse', 'sparsity', True),
+    (lambda v: init.Orthogonal(gain=v), 'Orthogonal', 'gain', False),
+]
+
+
+@pytest.mark.parametrize('make, owner, argument, bounded', REAL_ARGUMENTS)
+@pytest.mark.parametrize('value', [True, [1.0], 1j, np.array(['1'])])
+def test_real_arguments_of_the_wrong_kind(make, owner, argument, bounded,
+                                          value):
+    with pytest.raises(TypeError, match=r"^%s: %s must be a real number.*, "
+                       r"got %s$" % (owner, argument,
+                                     re.escape(repr(value)))) as info:
+        make(value)
+    assert info.type is TypeError
+
+
+@pytest.mark.parametrize('make, owner, argument, bounded',
+                         [case for case in REAL_ARGUMENTS if case[-1]])
+@pytest.mark.parametrize('value', [np.nan, -1])
+def test_bounded_real_arguments(make, owner, argument, bounded, value):
+    with pytest.raises(ValueError, match=r"^%s: %s must be a (finite )?real "
+                       r"number (>=|in) .*, got %s$"
+                       % (owner, argument, re.escape(repr(value)))) as info:
+        make(value)
+    assert info.type is ValueError
