@@ -14,7 +14,7 @@ from .. import init
 from .. import nonlinearities
 from .._checks import (_broadcast_pattern, _check_axes, _check_callable,
                        _check_iterable, _check_nonlinearity, _check_real,
-                       _describe, _is_int, _remaining_shape)
+                       _describe, _is_int, _is_real, _remaining_shape)
 from ..utils import as_tuple, floatX
 from .base import Layer, MergeLayer
 from .noise import _noise_dtype, _random_streams, _shared_noise
@@ -462,10 +462,11 @@ def _check_transformer(layer, downsample_factor, border_mode,
         raise ValueError("%s: border_mode must be 'nearest', 'mirror' or "
                          "'wrap', got %r" % (_describe(layer), border_mode))
     try:
-        factors = as_tuple(downsample_factor, 2, numbers.Real)
-    except (TypeError, ValueError):
+        factors = as_tuple(downsample_factor, 2)
+    except ValueError:  # not two of them
         factors = None
-    if factors is None or any(f <= 0 for f in factors):
+    if factors is None or not all(_is_real(f, numbers_only=True) and f > 0
+                                  for f in factors):
         raise ValueError("%s: downsample_factor must be a positive number or "
                          "a pair of them, got %r"
                          % (_describe(layer), downsample_factor))

@@ -491,6 +491,10 @@ class TestTransformerLayer(object):
     (dict(downsample_factor=(1, 2, 3)), 'downsample_factor must be a '
      r'positive number or a pair of them, got \(1, 2, 3\)'),
     (dict(downsample_factor='2'), "downsample_factor must be .* got '2'"),
+    (dict(downsample_factor=(1, True)), r"downsample_factor must be .* got "
+     r"\(1, True\)"),
+    (dict(downsample_factor=[1, '2']), r"downsample_factor must be .* got "
+     r"\[1, '2'\]"),
 ])
 def test_transformer_errors(cls, localization_size, kwargs, message):
     arguments = dict(incoming=(None, 3, 8, 8),
