@@ -218,6 +218,18 @@ def test_remaining_shape():
 # One answer per question: every layer that takes an argument refuses a bad
 # value of it with the same exception class and message.
 
+def _assert_refused(make, value, error, owner, argument, expected,
+                    shown=None):
+    """Check that ``make(value)`` raises exactly `error` (not a subclass)
+    with the message "<owner>: <argument> <expected>, got <shown>", `shown`
+    being `value` unless given."""
+    shown = value if shown is None else shown
+    with pytest.raises(error, match=r"^%s: %s %s, got %s$" % (
+            owner, argument, expected, re.escape(repr(shown)))) as info:
+        make(value)
+    assert info.type is error
+
+
 @pytest.mark.parametrize('make, owner, argument', [
     (lambda v: layers.DenseLayer((None, 3), v), 'DenseLayer', 'num_units'),
     (lambda v: layers.NINLayer((None, 3, 4), v), 'NINLayer', 'num_units'),
@@ -237,30 +249,27 @@ def test_remaining_shape():
 ])
 @pytest.mark.parametrize('value', [True, 0, -1, 2.0, '2', None])
 def test_positive_int_arguments(make, owner, argument, value):
-    with pytest.raises(ValueError, match=r"^%s: %s must be a positive int, "
-                       r"got %s$" % (owner, argument,
-                                     re.escape(repr(value)))) as info:
-        make(value)
-    assert info.type is ValueError
+    _assert_refused(make, value, ValueError, owner, argument,
+                    "must be a positive int")
+
+
+def _layer_with(cls, argument):
+    """A function building a layer of class `cls` on a 3-D input with a
+    value of `argument`, the owner of the argument and its name."""
+    return (lambda v: getattr(layers, cls)((None, 3, 4), **{argument: v}),
+            cls, argument)
 
 
 AXES_ARGUMENTS = [
-    (lambda v: layers.BatchNormLayer((None, 3, 4), axes=v),
-     'BatchNormLayer', 'axes'),
-    (lambda v: layers.StandardizationLayer((None, 3, 4), axes=v),
-     'StandardizationLayer', 'axes'),
-    (lambda v: layers.BiasLayer((None, 3, 4), shared_axes=v),
-     'BiasLayer', 'shared_axes'),
-    (lambda v: layers.ScaleLayer((None, 3, 4), shared_axes=v),
-     'ScaleLayer', 'shared_axes'),
-    (lambda v: layers.ParametricRectifierLayer((None, 3, 4), shared_axes=v),
-     'ParametricRectifierLayer', 'shared_axes'),
-    (lambda v: layers.RandomizedRectifierLayer((None, 3, 4), shared_axes=v),
-     'RandomizedRectifierLayer', 'shared_axes'),
-    (lambda v: layers.DropoutLayer((None, 3, 4), shared_axes=v),
-     'DropoutLayer', 'shared_axes'),
-    (lambda v: updates.norm_constraint(
-        T.tensor3(), 1.0, norm_axes=v), 'norm_constraint', 'norm_axes'),
+    _layer_with('BatchNormLayer', 'axes'),
+    _layer_with('StandardizationLayer', 'axes'),
+    _layer_with('BiasLayer', 'shared_axes'),
+    _layer_with('ScaleLayer', 'shared_axes'),
+    _layer_with('ParametricRectifierLayer', 'shared_axes'),
+    _layer_with('RandomizedRectifierLayer', 'shared_axes'),
+    _layer_with('DropoutLayer', 'shared_axes'),
+    (lambda v: updates.norm_constraint(T.tensor3(), 1.0, norm_axes=v),
+     'norm_constraint', 'norm_axes'),
 ]
 
 
@@ -278,11 +287,9 @@ def test_axes_of_the_wrong_kind(make, owner, argument, axes):
     ((0, 1.5), 1.5, _ArgumentError), ([True], True, _ArgumentError),
     (3, 3, ValueError), ((0, -4), -4, ValueError)])
 def test_bad_axis_in_axes(make, owner, argument, axes, bad, error):
-    with pytest.raises(error, match=r"^%s: each of %s must be an int in "
-                       r"\[-3, 3\) for inputs of 3 dimensions, got %s$"
-                       % (owner, argument, re.escape(repr(bad)))) as info:
-        make(axes)
-    assert info.type is error
+    _assert_refused(make, axes, error, owner, 'each of ' + argument,
+                    r"must be an int in \[-3, 3\) for inputs of 3 "
+                    "dimensions", bad)
 
 
 @pytest.mark.parametrize('make, owner, argument', [
@@ -299,11 +306,8 @@ def test_bad_axis_in_axes(make, owner, argument, axes, bad, error):
     (1.0, _ArgumentError), (True, _ArgumentError), (None, _ArgumentError),
     (2, ValueError), (-3, ValueError)])
 def test_single_axis_arguments(make, owner, argument, axis, error):
-    with pytest.raises(error, match=r"^%s: %s must be an int in \[-2, 2\) "
-                       r"for inputs of 2 dimensions, got %s$"
-                       % (owner, argument, re.escape(repr(axis)))) as info:
-        make(axis)
-    assert info.type is error
+    _assert_refused(make, axis, error, owner, argument,
+                    r"must be an int in \[-2, 2\) for inputs of 2 dimensions")
 
 
 REAL_ARGUMENTS = [
@@ -336,19 +340,13 @@ REAL_ARGUMENTS = [
 @pytest.mark.parametrize('value', [True, [1.0], 1j, np.array(['1'])])
 def test_real_arguments_of_the_wrong_kind(make, owner, argument, bounded,
                                           value):
-    with pytest.raises(TypeError, match=r"^%s: %s must be a real number.*, "
-                       r"got %s$" % (owner, argument,
-                                     re.escape(repr(value)))) as info:
-        make(value)
-    assert info.type is TypeError
+    _assert_refused(make, value, TypeError, owner, argument,
+                    "must be a real number.*")
 
 
 @pytest.mark.parametrize('make, owner, argument, bounded',
                          [case for case in REAL_ARGUMENTS if case[-1]])
 @pytest.mark.parametrize('value', [np.nan, -1])
 def test_bounded_real_arguments(make, owner, argument, bounded, value):
-    with pytest.raises(ValueError, match=r"^%s: %s must be a (finite )?real "
-                       r"number (>=|in) .*, got %s$"
-                       % (owner, argument, re.escape(repr(value)))) as info:
-        make(value)
-    assert info.type is ValueError
+    _assert_refused(make, value, ValueError, owner, argument,
+                    "must be a (finite )?real number (>=|in) .*")
