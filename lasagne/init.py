@@ -18,10 +18,9 @@ Examples
 array([0.1, 0.1, 0.1])
 """
 
-import numbers
-
 import numpy as np
 
+from ._checks import _check_real, _is_int, _is_real
 from .random import get_rng
 from .utils import _ShapeError, floatX
 
@@ -35,8 +34,7 @@ class Initializer(object):
 
     def __call__(self, shape):
         shape = tuple(shape)
-        if not all(isinstance(n, numbers.Integral) and n >= 0
-                   for n in shape):
+        if not all(_is_int(n) and n >= 0 for n in shape):
             raise ValueError("%s: the shape must be a tuple of non-negative "
                              "ints, got %r" % (type(self).__name__, shape))
         return self.sample(shape)
@@ -56,18 +54,6 @@ class Initializer(object):
         raise NotImplementedError()
 
 
-def _number(owner, name, value, minimum=None):
-    # Checks an initializer's argument at construction, where a mistake is
-    # found sooner and explained better than by NumPy when sampling.
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError("%s: %s must be a number, got %r"
-                        % (type(owner).__name__, name, value))
-    if minimum is not None and value < minimum:
-        raise ValueError("%s: %s must be at least %s, got %r"
-                         % (type(owner).__name__, name, minimum, value))
-    return value
-
-
 def _gain(owner, gain):
     # 'relu' is the gain of both Glorot's and He's schemes for rectifiers.
     if isinstance(gain, str):
@@ -75,7 +61,7 @@ def _gain(owner, gain):
             raise ValueError("%s: gain must be a number or 'relu', got %r"
                              % (type(owner).__name__, gain))
         return np.sqrt(2)
-    return _number(owner, 'gain', gain)
+    return _check_real(owner, gain, 'gain', numbers_only=True)
 
 
 class Normal(Initializer):
@@ -90,8 +76,8 @@ class Normal(Initializer):
     """
 
     def __init__(self, std=0.01, mean=0.0):
-        self.std = _number(self, 'std', std, minimum=0)
-        self.mean = _number(self, 'mean', mean)
+        self.std = _check_real(self, std, 'std', 0, numbers_only=True)
+        self.mean = _check_real(self, mean, 'mean', numbers_only=True)
 
     def sample(self, shape):
         return floatX(get_rng().normal(self.mean, self.std, size=shape))
@@ -119,13 +105,16 @@ class Uniform(Initializer):
 
     def __init__(self, range=0.01, std=None, mean=0.0):
         if std is not None:
-            half_width = np.sqrt(3) * _number(self, 'std', std, minimum=0)
-            mean = _number(self, 'mean', mean)
+            half_width = np.sqrt(3) * _check_real(self, std, 'std', 0,
+                                                  numbers_only=True)
+            mean = _check_real(self, mean, 'mean', numbers_only=True)
             range = (mean - half_width, mean + half_width)
-        elif isinstance(range, numbers.Real):
-            range = (-_number(self, 'range', range), range)
+        elif _is_real(range, numbers_only=True):
+            range = (-_check_real(self, range, 'range', numbers_only=True),
+                     range)
         elif isinstance(range, (tuple, list)) and len(range) == 2:
-            range = tuple(_number(self, 'range', r) for r in range)
+            range = tuple(_check_real(self, r, 'range', numbers_only=True)
+                          for r in range)
         else:
             raise TypeError("Uniform: range must be a number or a (low, high) "
                             "pair, got %r" % (range,))
@@ -340,11 +329,9 @@ class Sparse(Initializer):
     """
 
     def __init__(self, sparsity=0.1, std=0.01):
-        self.sparsity = _number(self, 'sparsity', sparsity, minimum=0)
-        if sparsity > 1:
-            raise ValueError("Sparse: sparsity must be at most 1, got %r"
-                             % (sparsity,))
-        self.std = _number(self, 'std', std, minimum=0)
+        self.sparsity = _check_real(self, sparsity, 'sparsity', 0, 1,
+                                    numbers_only=True)
+        self.std = _check_real(self, std, 'std', 0, numbers_only=True)
 
     def sample(self, shape):
         if len(shape) != 2:

@@ -58,6 +58,7 @@ import theano
 import theano.tensor as T
 
 from . import utils
+from ._checks import _check_axes
 
 __all__ = [
     "sgd",
@@ -876,34 +877,12 @@ def norm_constraint(tensor_var, max_norm, norm_axes=None, epsilon=1e-7):
     ndim = tensor_var.ndim
     if norm_axes is None:
         norm_axes = utils._default_norm_axes(ndim, 'norm_constraint')
-    norm_axes = _axes_tuple(norm_axes)
-    if not all(-ndim <= axis < ndim for axis in norm_axes):
-        raise ValueError("norm_constraint: norm_axes %r out of range for a "
-                         "%d-dimensional tensor" % (norm_axes, ndim))
+    norm_axes = _check_axes('norm_constraint', norm_axes, ndim, 'norm_axes',
+                            canonical=False)
     dtype = tensor_var.dtype
     max_norm, epsilon = _cast(dtype, max_norm, epsilon)
     norms = T.sqrt(T.sum(T.sqr(tensor_var), axis=norm_axes, keepdims=True))
     return tensor_var * (T.clip(norms, 0, max_norm) / (norms + epsilon))
-
-
-def _axes_tuple(norm_axes):
-    """`norm_axes` of norm_constraint as a tuple of ints."""
-    if _is_int(norm_axes):
-        return (int(norm_axes),)
-    try:
-        axes = tuple(norm_axes)
-    except TypeError:
-        axes = None
-    if axes is None or not all(_is_int(axis) for axis in axes):
-        raise TypeError("norm_constraint: norm_axes must be an int or a "
-                        "sequence of ints, got %r" % (norm_axes,))
-    return tuple(int(axis) for axis in axes)
-
-
-def _is_int(value):
-    # A bool is an int to Python, but True as an axis is a mistake.
-    return (isinstance(value, (int, np.integer)) and
-            not isinstance(value, (bool, np.bool_)))
 
 
 def total_norm_constraint(tensor_vars, max_norm, epsilon=1e-7,

@@ -1,130 +1,15 @@
-import numbers
 from collections import OrderedDict
 
-import numpy as np
 import theano.tensor as T
 
-from .. import nonlinearities
 from .. import utils
+from .._checks import _describe
 
 
 __all__ = [
     "Layer",
     "MergeLayer",
 ]
-
-
-def _check_input_shape(layer, shape, what):
-    if any(d is not None and d <= 0 for d in shape):
-        raise ValueError("%s: cannot create a layer with a non-positive "
-                         "%s dimension: %r" % (_describe(layer), what, shape))
-
-
-def _describe(layer):
-    name = getattr(layer, 'name', None)
-    return ("%s %r" % (type(layer).__name__, name) if name
-            else type(layer).__name__)
-
-
-def _is_int(value):
-    """Whether `value` is an integer, not counting booleans."""
-    return isinstance(value, utils.int_types) and not isinstance(value, bool)
-
-
-def _check_positive_int(layer, value, argument):
-    """Raise a ValueError naming `layer` and `argument` unless `value` is a
-    positive integer."""
-    if not _is_int(value) or value <= 0:
-        raise ValueError("%s: %s must be a positive int, got %r"
-                         % (_describe(layer), argument, value))
-
-
-def _check_axis(layer, axis, ndim, argument):
-    """`axis`, an int indexing one of `ndim` axes (negative ones count from
-    the end), as a non-negative index; a ValueError naming `layer` and
-    `argument` otherwise."""
-    if not _is_int(axis) or not -ndim <= axis < ndim:
-        raise ValueError("%s: %s must be an int in [%d, %d) for inputs of "
-                         "%d dimensions, got %r"
-                         % (_describe(layer), argument, -ndim, ndim, ndim,
-                            axis))
-    return axis % ndim
-
-
-def _check_iterable(layer, value, argument, expected):
-    """Raise a TypeError naming `layer` and `argument`, saying it must be
-    `expected`, unless `value` is iterable."""
-    if not hasattr(value, '__iter__'):
-        raise TypeError("%s: %s must be %s, got %r"
-                        % (_describe(layer), argument, expected, value))
-
-
-def _check_axes(layer, axes, argument,
-                expected='an int or an iterable of ints'):
-    """`axes`, an int or an iterable of ints that each index an axis of the
-    layer's input, as a tuple of them as given (an int as a tuple of one);
-    a ValueError naming `layer` and `argument` otherwise."""
-    if _is_int(axes):
-        axes = (axes,)
-    elif isinstance(axes, str) or not hasattr(axes, '__iter__'):
-        raise ValueError("%s: %s must be %s, got %r"
-                         % (_describe(layer), argument, expected, axes))
-    axes = tuple(axes)
-    for axis in axes:
-        _check_axis(layer, axis, len(layer.input_shape), 'each of ' + argument)
-    return axes
-
-
-def _check_nonlinearity(layer, nonlinearity):
-    """The nonlinearity a layer applies: `nonlinearity` if it is callable,
-    the identity for None; a TypeError naming `layer` otherwise."""
-    if nonlinearity is None:
-        return nonlinearities.identity
-    if not callable(nonlinearity):
-        raise TypeError("%s: nonlinearity must be callable (e.g. from "
-                        "lasagne.nonlinearities) or None, got %r"
-                        % (_describe(layer), nonlinearity))
-    return nonlinearity
-
-
-def _is_real(value):
-    """Whether `value` is a real number, or a numpy array or Theano
-    expression of an integer or float dtype."""
-    if isinstance(value, numbers.Real):
-        return not isinstance(value, bool)
-    dtype = getattr(value, 'dtype', None)
-    try:
-        return dtype is not None and np.dtype(dtype).kind in 'iuf'
-    except TypeError:
-        return False
-
-
-def _check_real(layer, value, argument):
-    """Raise a TypeError naming `layer` and `argument` unless `value` is a
-    real number or a numeric array or Theano expression."""
-    if not _is_real(value):
-        raise TypeError("%s: %s must be a real number or a Theano "
-                        "expression, got %r"
-                        % (_describe(layer), argument, value))
-
-
-def _init_layer(layer, name):
-    """Set the attributes every layer has: its name, its (still empty)
-    parameters and the keyword arguments of get_output it accepts."""
-    layer.name = name
-    layer.params = OrderedDict()
-    layer.get_output_kwargs = []
-
-
-def _incoming_shape(layer, incoming):
-    """The shape of an incoming layer or shape tuple, and the layer (or None
-    for a shape tuple)."""
-    if isinstance(incoming, tuple):
-        return incoming, None
-    if not hasattr(incoming, 'output_shape'):
-        raise TypeError("%s: incoming must be a Layer instance or a shape "
-                        "tuple, got %r" % (_describe(layer), incoming))
-    return incoming.output_shape, incoming
 
 
 class Layer(object):
@@ -256,14 +141,6 @@ class Layer(object):
         return param
 
 
-def _check_static_shape(layer, shape):
-    if any(isinstance(s, T.Variable) for s in shape):
-        raise ValueError("%s: get_output_shape_for() returned a symbolic "
-                         "shape %r; shapes must hold ints, or None for "
-                         "dimensions unknown until run time"
-                         % (_describe(layer), shape))
-
-
 class MergeLayer(Layer):
     """The base class of layers with several inputs.
 
@@ -319,3 +196,38 @@ class MergeLayer(Layer):
         one per input in the order of `incomings`; implemented by the
         subclasses. `kwargs` are as for :meth:`Layer.get_output_for`."""
         raise NotImplementedError
+
+
+# The direct support of the two classes.
+
+def _check_input_shape(layer, shape, what):
+    if any(d is not None and d <= 0 for d in shape):
+        raise ValueError("%s: cannot create a layer with a non-positive "
+                         "%s dimension: %r" % (_describe(layer), what, shape))
+
+
+def _init_layer(layer, name):
+    """Set the attributes every layer has: its name, its (still empty)
+    parameters and the keyword arguments of get_output it accepts."""
+    layer.name = name
+    layer.params = OrderedDict()
+    layer.get_output_kwargs = []
+
+
+def _incoming_shape(layer, incoming):
+    """The shape of an incoming layer or shape tuple, and the layer (or None
+    for a shape tuple)."""
+    if isinstance(incoming, tuple):
+        return incoming, None
+    if not hasattr(incoming, 'output_shape'):
+        raise TypeError("%s: incoming must be a Layer instance or a shape "
+                        "tuple, got %r" % (_describe(layer), incoming))
+    return incoming.output_shape, incoming
+
+
+def _check_static_shape(layer, shape):
+    if any(isinstance(s, T.Variable) for s in shape):
+        raise ValueError("%s: get_output_shape_for() returned a symbolic "
+                         "shape %r; shapes must hold ints, or None for "
+                         "dimensions unknown until run time"
+                         % (_describe(layer), shape))

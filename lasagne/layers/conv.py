@@ -14,9 +14,10 @@ from theano.tensor.nnet import abstract_conv
 from .. import init
 from .. import nonlinearities
 from ..theano_extensions import conv
-from ..utils import _ArgumentError, _UnsupportedError, as_tuple, int_types
-from .base import (Layer, _check_nonlinearity, _check_positive_int,
-                   _describe)
+from .._checks import (_check_nonlinearity, _check_positive_int, _describe,
+                       _int_tuple)
+from ..utils import _ArgumentError, _UnsupportedError, int_types
+from .base import Layer
 
 
 __all__ = [
@@ -113,24 +114,6 @@ def conv_input_length(output_length, filter_size, stride, pad=0):
         return None
     return (output_length - 1) * stride - 2 * _padding(pad, filter_size) + \
         filter_size
-
-
-def _int_tuple(layer, value, n, argument, minimum):
-    """`value` (an int or an iterable of `n` ints, each at least `minimum`)
-    as a tuple of `n` ints; a ValueError naming `layer` and `argument`
-    otherwise, which is also the TypeError that Lasagne 0.2 raised for
-    elements that are not ints."""
-    try:
-        values = as_tuple(value, n, int_types)
-    except (TypeError, ValueError):
-        values = None
-    if values is None or any(isinstance(v, bool) or v < minimum
-                             for v in values):
-        raise _ArgumentError("%s: %s must be an int or an iterable of %d "
-                             "ints, each at least %d, got %r"
-                             % (_describe(layer), argument, n, minimum,
-                                value))
-    return tuple(int(v) for v in values)
 
 
 def _conv_pad(layer, pad, filter_size, argument):

@@ -3,8 +3,9 @@ import theano.tensor as T
 
 from .. import init
 from .. import nonlinearities
-from .base import (Layer, _check_axis, _check_nonlinearity,
-                   _check_positive_int, _describe)
+from .._checks import (_check_axis, _check_nonlinearity, _check_positive_int,
+                       _describe)
+from .base import Layer
 
 
 __all__ = [

@@ -19,7 +19,8 @@ from theano import gpuarray
 from .. import init
 from .. import nonlinearities
 from ..utils import _UnsupportedError
-from .base import Layer, _describe
+from .._checks import _describe
+from .base import Layer
 from .normalization import BatchNormLayer, batch_norm
 from .conv import BaseConvLayer, _border_mode
 from .pool import (_PoolLayer, _kaiming_sizes, _kaiming_windows, _spp_args,

@@ -4,7 +4,8 @@ A layer that looks up learned vectors for integer indices.
 import theano.tensor as T
 
 from .. import init
-from .base import Layer, _check_positive_int, _describe
+from .._checks import _check_positive_int, _describe
+from .base import Layer
 
 
 __all__ = [

@@ -1,7 +1,8 @@
 import theano
 import theano.tensor as T
 
-from .base import Layer, _check_iterable, _describe, _init_layer, _is_int
+from .._checks import _check_iterable, _describe, _is_int
+from .base import Layer, _init_layer
 
 
 __all__ = [

@@ -4,7 +4,7 @@ position.
 """
 from .. import init
 from .. import nonlinearities
-from .base import _describe
+from .._checks import _describe
 from .conv import Conv2DLayer, _border_mode
 
 

@@ -6,8 +6,9 @@ import numbers
 
 import theano.tensor as T
 
+from .._checks import _check_axis, _check_callable, _describe
 from ..utils import _like
-from .base import MergeLayer, _check_axis, _describe
+from .base import MergeLayer
 
 
 __all__ = [
@@ -282,9 +283,7 @@ class ElemwiseMergeLayer(MergeLayer):
     def __init__(self, incomings, merge_function, cropping=None, **kwargs):
         super(ElemwiseMergeLayer, self).__init__(incomings, **kwargs)
         self.cropping = _merge_cropping(self, cropping)
-        if not callable(merge_function):
-            raise TypeError("%s: merge_function must be callable, got %r"
-                            % (_describe(self), merge_function))
+        _check_callable(self, merge_function, 'merge_function')
         self.merge_function = merge_function
         # Checks that the input shapes match.
         self.get_output_shape_for(self.input_shapes)

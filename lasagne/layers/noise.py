@@ -9,8 +9,9 @@ import theano
 import theano.tensor as T
 from theano.sandbox.rng_mrg import MRG_RandomStreams as RandomStreams
 
+from .._checks import _check_axes, _check_real
 from ..random import get_rng
-from .base import Layer, _check_axes, _check_real, _describe
+from .base import Layer
 
 
 __all__ = [
@@ -113,17 +114,14 @@ class DropoutLayer(Layer):
     def __init__(self, incoming, p=0.5, rescale=True, shared_axes=(),
                  **kwargs):
         super(DropoutLayer, self).__init__(incoming, **kwargs)
-        _check_real(self, p, 'p')
         # rescaling divides by 1 - p
-        if isinstance(p, numbers.Number) and \
-                not (0 <= p < 1 or (p == 1 and not rescale)):
-            raise ValueError("%s: p must be a probability in [0, 1), or 1 "
-                             "with rescale=False, got %r"
-                             % (_describe(self), p))
+        _check_real(self, p, 'p', 0, 1, high_open=rescale)
         self._srng = _random_streams()
         self.p = p
         self.rescale = rescale
-        self.shared_axes = _check_axes(self, shared_axes, 'shared_axes')
+        self.shared_axes = _check_axes(self, shared_axes,
+                                       len(self.input_shape), 'shared_axes',
+                                       canonical=False)
 
     def get_output_for(self, input, deterministic=False, **kwargs):
         if deterministic or (isinstance(self.p, numbers.Number) and
@@ -275,10 +273,7 @@ class GaussianNoiseLayer(Layer):
 
     def __init__(self, incoming, sigma=0.1, **kwargs):
         super(GaussianNoiseLayer, self).__init__(incoming, **kwargs)
-        _check_real(self, sigma, 'sigma')
-        if isinstance(sigma, numbers.Number) and not sigma >= 0:
-            raise ValueError("%s: sigma must be at least 0, got %r"
-                             % (_describe(self), sigma))
+        _check_real(self, sigma, 'sigma', 0)
         self._srng = _random_streams()
         self.sigma = sigma
 

@@ -4,8 +4,6 @@ normalization (built on Theano's ``T.nnet.bn`` operations) and
 standardization of each example (for instance and layer normalization).
 """
 import itertools
-import math
-import numbers
 
 import numpy as np
 import theano
@@ -14,9 +12,11 @@ from theano.compile.ops import deep_copy_op
 from theano.tensor.nnet import bn
 
 from .. import init
-from .. import nonlinearities
-from ..utils import _UnsupportedError, int_types
-from .base import Layer, _describe, _is_int
+from .._checks import (_broadcast_pattern, _check_axes, _check_positive_int,
+                       _check_callable, _check_real, _describe,
+                       _remaining_shape)
+from ..utils import _UnsupportedError
+from .base import Layer
 from .helper import _check_layer_keys, get_all_layers, get_output
 from .input import InputLayer
 from . import special
@@ -33,70 +33,6 @@ __all__ = [
 ]
 
 
-def _normalization_axes(layer, axes, ndim, presets):
-    """The axes a layer normalizes over, as a sorted tuple of non-negative
-    ints, from its `axes` argument: a key of `presets` (a dict of axes for
-    an input of `ndim` dimensions), an int or an iterable of ints, where
-    negative axes count from the end. Raises a ValueError or TypeError that
-    names the layer for anything else."""
-    given = axes
-    if isinstance(axes, str):
-        if axes not in presets:
-            raise ValueError("%s: axes=%r is not understood; expected %s, "
-                             "an int or a tuple of ints"
-                             % (_describe(layer), given, " or ".join(
-                                 repr(key) for key in sorted(presets))))
-        axes = presets[axes]
-    try:
-        axes = tuple(axes)
-    except TypeError:  # a single axis
-        axes = (axes,)
-    if not all(isinstance(a, int_types) and not isinstance(a, bool)
-               for a in axes):
-        raise TypeError("%s: axes must be %s, an int or a tuple of ints, got "
-                        "%r" % (_describe(layer), " or ".join(
-                            repr(key) for key in sorted(presets)), given))
-    if not axes:
-        raise ValueError("%s: axes=%r selects no axis of the %d-dimensional "
-                         "input; at least one axis is needed"
-                         % (_describe(layer), given, ndim))
-    if any(not -ndim <= a < ndim for a in axes):
-        raise ValueError("%s: axes=%r is out of range for the %d-dimensional "
-                         "input" % (_describe(layer), given, ndim))
-    positive = [int(a) % ndim for a in axes]
-    if len(set(positive)) != len(positive):
-        raise ValueError("%s: axes=%r names an axis more than once"
-                         % (_describe(layer), given))
-    return tuple(sorted(positive))
-
-
-def _check_scalar(layer, value, argument, low, high=None):
-    """Raise an error naming `layer` and `argument` unless `value` is a
-    scalar Theano expression or a finite real number from `low` to `high`
-    (no upper bound if `high` is None): a TypeError for anything but a
-    number or a scalar expression (None and bools included), a ValueError
-    for a number out of range, infinite or NaN."""
-    bounds = ("in [%g, %g]" % (low, high) if high is not None
-              else ">= %g" % low)
-    if isinstance(value, theano.gof.Variable):
-        if getattr(value, 'ndim', None) != 0:
-            raise TypeError("%s: %s must be a real number %s or a scalar "
-                            "Theano expression, got %s of ndim %s"
-                            % (_describe(layer), argument, bounds, value,
-                               getattr(value, 'ndim', None)))
-        return
-    number = (value.item() if isinstance(value, np.ndarray) and
-              value.ndim == 0 else value)
-    if not isinstance(number, numbers.Real) or isinstance(number, bool):
-        raise TypeError("%s: %s must be a real number %s or a scalar Theano "
-                        "expression, got %r"
-                        % (_describe(layer), argument, bounds, value))
-    if not (math.isfinite(number) and low <= number and
-            (high is None or number <= high)):
-        raise ValueError("%s: %s must be a finite real number %s, got %r"
-                         % (_describe(layer), argument, bounds, value))
-
-
 def _check_input_ndim(layer, input):
     """Raise a ValueError naming `layer` unless the expression `input` has
     as many dimensions as the layer's input shape, on which its axes and
@@ -106,20 +42,6 @@ def _check_input_ndim(layer, input):
                          "input shape %r, got an expression of %d dimensions"
                          % (_describe(layer), len(layer.input_shape),
                             layer.input_shape, input.ndim))
-
-
-def _broadcast_pattern(ndim, axes):
-    """The ``dimshuffle`` pattern that places an array over the remaining
-    (not normalized) axes of an input of `ndim` dimensions, broadcasting it
-    along `axes`."""
-    remaining = iter(range(ndim - len(axes)))
-    return ['x' if axis in axes else next(remaining) for axis in range(ndim)]
-
-
-def _remaining_shape(shape, axes):
-    """The entries of `shape` for the axes not in `axes`: the shape of a
-    parameter of batch normalization."""
-    return tuple(size for axis, size in enumerate(shape) if axis not in axes)
 
 
 def _working_input(input):
@@ -198,13 +120,10 @@ def _normalize_layer(layer, suffix, build, kwargs, caller):
     if not isinstance(layer, Layer):
         raise TypeError("%s: layer must be a Layer instance (the layer to "
                         "normalize), got %r" % (caller, layer))
-    nonlinearity = getattr(layer, 'nonlinearity', None)
     name = kwargs.pop('name', None) or _suffixed(layer.name, suffix)
-    stack = build(layer, name=name, **kwargs)
-    if nonlinearity is not None:
-        stack = special.NonlinearityLayer(stack, nonlinearity,
-                                          name=_suffixed(name, '_nonlin'))
-        layer.nonlinearity = nonlinearities.identity
+    stack = special._move_nonlinearity(
+        layer, lambda layer: build(layer, name=name, **kwargs),
+        _suffixed(name, '_nonlin'))
     if getattr(layer, 'b', None) is not None:
         layer.params.pop(layer.b, None)
         layer.b = None
@@ -272,10 +191,7 @@ class LocalResponseNormalization2DLayer(Layer):
             raise ValueError("%s: expected an input of 4 dimensions (batch, "
                              "channels, rows, columns), got shape %r"
                              % (_describe(self), self.input_shape))
-        if not isinstance(n, int_types) or isinstance(n, bool) or n < 1:
-            raise ValueError("%s: n must be a positive odd int (a window "
-                             "centered on each channel), got %r"
-                             % (_describe(self), n))
+        _check_positive_int(self, n, 'n')
         if n % 2 == 0:
             raise _UnsupportedError("%s: n must be odd (a window centered on "
                                     "each channel), got %d"
@@ -407,16 +323,12 @@ class BatchNormLayer(Layer):
                  mean=init.Constant(0), inv_std=init.Constant(1), **kwargs):
         super(BatchNormLayer, self).__init__(incoming, **kwargs)
         ndim = len(self.input_shape)
-        self.axes = _normalization_axes(
-            self, axes, ndim, {'auto': (0,) + tuple(range(2, ndim))})
-        shape = _remaining_shape(self.input_shape, self.axes)
-        if any(size is None for size in shape):
-            raise ValueError("%s: every axis not normalized over needs a "
-                             "known size (the parameters have one entry per "
-                             "position), got input shape %r with axes=%r"
-                             % (_describe(self), self.input_shape, self.axes))
-        _check_scalar(self, epsilon, 'epsilon', 0)
-        _check_scalar(self, alpha, 'alpha', 0, 1)
+        self.axes = _check_axes(
+            self, axes, ndim, 'axes', {'auto': (0,) + tuple(range(2, ndim))},
+            distinct=True, empty=False)
+        shape = self._param_shape()
+        _check_real(self, epsilon, 'epsilon', 0, finite=True, scalar=True)
+        _check_real(self, alpha, 'alpha', 0, 1, finite=True, scalar=True)
         self.epsilon = epsilon
         self.alpha = alpha
         self.beta = (None if beta is None else
@@ -442,7 +354,7 @@ class BatchNormLayer(Layer):
         input = T.as_tensor_variable(input)
         _check_input_ndim(self, input)
         x = _working_input(input)
-        shape = _remaining_shape(self.input_shape, self.axes)
+        shape = self._param_shape()
         # Theano's batch normalization ops, like _normalize, need both a
         # scale and a shift.
         gamma = (T.ones(shape, dtype=x.dtype) if self.gamma is None
@@ -470,6 +382,12 @@ class BatchNormLayer(Layer):
         if use_averages:
             normalized = self._normalize_with(x, gamma, beta, mean, inv_std)
         return _restore_dtype(normalized, input)
+
+    def _param_shape(self):
+        """The shape of the parameters: the input shape without the
+        normalized axes."""
+        return _remaining_shape(self, self.input_shape, self.axes,
+                                'each parameter', 'axes')
 
     def _normalize_batch(self, x, gamma, beta):
         """The output normalized with the batch statistics, and those."""
@@ -701,13 +619,10 @@ def recompute_batch_norm_statistics(layer, data, num_batches=None,
         raise TypeError("%s: data must be an iterable of batches (e.g. a "
                         "list or a generator), got %r" % (caller, data))
     if num_batches is not None:
-        if not _is_int(num_batches) or num_batches < 1:
-            raise ValueError("%s: num_batches must be a positive int or "
-                             "None, got %r" % (caller, num_batches))
+        _check_positive_int(caller, num_batches, 'num_batches')
         batches = itertools.islice(batches, num_batches)
-    if callback is not None and not callable(callback):
-        raise TypeError("%s: callback must be callable or None, got %r"
-                        % (caller, callback))
+    if callback is not None:
+        _check_callable(caller, callback, 'callback', 'callable or None')
     if kwargs.get('batch_norm_update_averages'):
         raise ValueError("%s: batch_norm_update_averages must be False: the "
                          "running averages are replaced, not updated"
@@ -887,11 +802,11 @@ class StandardizationLayer(Layer):
         spatial = tuple(range(2, ndim))
         if axes is None:
             axes = tuple(range(ndim))
-        self.axes = _normalization_axes(self, axes, ndim, {
+        self.axes = _check_axes(self, axes, ndim, 'axes', {
             'auto': (1,) if ndim == 2 else spatial,
             'spatial': spatial,
-            'features': tuple(range(1, ndim))})
-        _check_scalar(self, epsilon, 'epsilon', 0)
+            'features': tuple(range(1, ndim))}, distinct=True, empty=False)
+        _check_real(self, epsilon, 'epsilon', 0, finite=True, scalar=True)
         self.epsilon = epsilon
 
     def get_output_for(self, input, **kwargs):

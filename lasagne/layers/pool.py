@@ -5,10 +5,11 @@ import theano.tensor as T
 from theano.tensor.opt import Assert
 from theano.tensor.signal.pool import pool_2d, pool_3d
 
+from .._checks import (_check_axis, _check_iterable, _check_positive_int,
+                       _describe, _int_tuple)
 from ..utils import _UnsupportedError
-from .base import (Layer, _check_axis, _check_positive_int, _describe,
-                   _is_int)
-from .conv import _check_spatial_dims, _int_tuple
+from .base import Layer
+from .conv import _check_spatial_dims
 
 
 __all__ = [
@@ -758,9 +759,13 @@ def _spp_args(layer, pool_dims, mode, strided):
     """Validate the arguments of a spatial pyramid pooling layer; `strided`
     tells if it pools with the windows and strides of He et al. (2014)."""
     _check_spatial_dims(layer, 2)
-    if not pool_dims or not all(_is_int(d) and d > 0 for d in pool_dims):
-        raise ValueError("%s: pool_dims must be a non-empty list of positive "
-                         "ints, got %r" % (_describe(layer), pool_dims))
+    expected = 'a non-empty list of positive ints'
+    _check_iterable(layer, pool_dims, 'pool_dims', expected)
+    if not pool_dims:
+        raise ValueError("%s: pool_dims must be %s, got %r"
+                         % (_describe(layer), expected, pool_dims))
+    for bins in pool_dims:
+        _check_positive_int(layer, bins, 'each of pool_dims')
     _check_pool_mode(layer, mode)
     if strided and any(size is not None and size < max(pool_dims)
                        for size in layer.input_shape[2:]):

@@ -43,8 +43,6 @@ On Python >= 3.11, Theano's compiled scan loop cannot be built, and
 ``import lasagne`` makes Theano use its Python scan loop instead; see the
 documentation page of this module for what that costs.
 """
-import numbers
-
 import numpy as np
 import theano
 import theano.tensor as T
@@ -52,8 +50,9 @@ import theano.tensor as T
 from .. import init
 from .. import nonlinearities
 from .. import utils
-from .base import (Layer, MergeLayer, _check_nonlinearity, _describe,
-                   _is_int)
+from .._checks import (_check_nonlinearity, _check_positive_int, _check_real,
+                       _describe, _is_int)
+from .base import Layer, MergeLayer
 from .dense import DenseLayer
 from .helper import get_all_layers, get_all_params, get_output
 from .input import InputLayer
@@ -87,16 +86,9 @@ def _check_loop_args(layer, input_shape, unroll_scan, gradient_steps,
                          % (_describe(layer), gradient_steps))
     # None and False (no clipping) worked in earlier Lasagne versions; True
     # never meant a bound.
-    if grad_clipping is None:
-        pass
-    elif (not isinstance(grad_clipping, numbers.Real) or
-            grad_clipping is True):
-        raise TypeError("%s: grad_clipping must be a number or None, got %r"
-                        % (_describe(layer), grad_clipping))
-    elif not grad_clipping >= 0:
-        raise ValueError("%s: grad_clipping must be at least 0 (0 for no "
-                         "clipping), got %r"
-                         % (_describe(layer), grad_clipping))
+    if grad_clipping is not None and grad_clipping is not False:
+        _check_real(layer, grad_clipping, 'grad_clipping', 0,
+                    numbers_only=True)
     if len(input_shape) < 3:
         raise ValueError("%s: the input must have the shape (batch_size, "
                          "sequence_length, num_inputs...), got %r"
@@ -578,7 +570,7 @@ unroll_scan, precompute_input, mask_input, only_return_final, **kwargs
         self.name = kwargs.get('name')
         _check_loop_args(self, input_shape, unroll_scan, gradient_steps,
                          grad_clipping)
-        _check_num_units(self, num_units)
+        _check_positive_int(self, num_units, 'num_units')
         prefix = self.name + '.' if self.name else ''
         input_to_hidden = DenseLayer(
             InputLayer((None,) + tuple(input_shape[2:])), num_units,
@@ -598,12 +590,6 @@ unroll_scan, precompute_input, mask_input, only_return_final, **kwargs
             unroll_scan=unroll_scan, precompute_input=precompute_input,
             mask_input=mask_input, only_return_final=only_return_final,
             **kwargs)
-
-
-def _check_num_units(layer, num_units):
-    if not isinstance(num_units, utils.int_types) or num_units <= 0:
-        raise ValueError("%s: num_units must be a positive int, got %r"
-                         % (_describe(layer), num_units))
 
 
 class Gate(object):
@@ -662,7 +648,7 @@ class _GatedRecurrence(_Recurrence):
                  **kwargs):
         super(_GatedRecurrence, self).__init__(incoming, initial_states,
                                                **kwargs)
-        _check_num_units(self, num_units)
+        _check_positive_int(self, num_units, 'num_units')
         self.num_units = num_units
         input_shape = self.input_shapes[0]
         if None in input_shape[2:]:

@@ -5,9 +5,10 @@ reshaping, flattening, reordering axes, padding and slicing.
 import numpy as np
 import theano.tensor as T
 
+from .._checks import (_check_axis, _check_iterable, _check_real, _describe,
+                       _is_int)
 from ..theano_extensions import padding
-from .base import (Layer, _check_axis, _check_iterable, _check_real,
-                   _describe, _is_int)
+from .base import Layer
 
 
 __all__ = [

@@ -12,9 +12,11 @@ import theano.tensor as T
 
 from .. import init
 from .. import nonlinearities
-from ..utils import as_tuple, floatX, int_types
-from .base import (Layer, MergeLayer, _check_axes, _check_iterable,
-                   _check_nonlinearity, _check_real, _describe)
+from .._checks import (_broadcast_pattern, _check_axes, _check_callable,
+                       _check_iterable, _check_nonlinearity, _check_real,
+                       _describe, _is_int, _is_real, _remaining_shape)
+from ..utils import as_tuple, floatX
+from .base import Layer, MergeLayer
 from .noise import _noise_dtype, _random_streams, _shared_noise
 
 
@@ -67,38 +69,24 @@ class NonlinearityLayer(Layer):
 # Layers with a parameter that is shared (broadcast) over some input axes.
 
 def _shared_axes(layer, shared_axes):
-    """`shared_axes` ('auto', 'all', an int or ints) as a tuple of
+    """`shared_axes` ('auto', 'all', an int or ints) as a sorted tuple of
     non-negative axes of the layer's input."""
     ndim = len(layer.input_shape)
-    if isinstance(shared_axes, str) and shared_axes == 'auto':
-        return (0,) + tuple(range(2, ndim))
-    if isinstance(shared_axes, str) and shared_axes == 'all':
-        return tuple(range(ndim))
-    axes = _check_axes(layer, shared_axes, 'shared_axes',
-                       "'auto', 'all', an int or an iterable of ints")
-    return tuple(axis % ndim for axis in axes)
+    return _check_axes(layer, shared_axes, ndim, 'shared_axes', {
+        'auto': (0,) + tuple(range(2, ndim)), 'all': tuple(range(ndim))})
 
 
 def _unshared_shape(layer, argument):
-    """The shape of a parameter with one value per position along the axes
-    the layer does not share it over."""
-    shape = tuple(size for axis, size in enumerate(layer.input_shape)
-                  if axis not in layer.shared_axes)
-    if None in shape:
-        raise ValueError("%s: %s needs known input sizes along the axes it "
-                         "is not shared over, got input shape %r and "
-                         "shared_axes=%r" % (_describe(layer), argument,
-                                             layer.input_shape,
-                                             layer.shared_axes))
-    return shape
+    """The shape of the parameter `argument`, with one value per position
+    along the axes the layer does not share it over."""
+    return _remaining_shape(layer, layer.input_shape, layer.shared_axes,
+                            argument, 'shared_axes')
 
 
-def _broadcast(param, shared_axes, ndim):
-    """`param` with broadcastable axes inserted at `shared_axes`, to act on
-    an `ndim`-dimensional input."""
-    axes = iter(range(param.ndim))
-    return param.dimshuffle(['x' if axis in shared_axes else next(axes)
-                             for axis in range(ndim)])
+def _broadcast(layer, param, ndim):
+    """`param` broadcast along the layer's shared axes, to act on an
+    `ndim`-dimensional input."""
+    return param.dimshuffle(_broadcast_pattern(ndim, layer.shared_axes))
 
 
 class BiasLayer(Layer):
@@ -149,7 +137,7 @@ class BiasLayer(Layer):
     def get_output_for(self, input, **kwargs):
         if self.b is None:
             return input
-        return input + _broadcast(self.b, self.shared_axes, input.ndim)
+        return input + _broadcast(self, self.b, input.ndim)
 
 
 class ScaleLayer(Layer):
@@ -190,7 +178,7 @@ class ScaleLayer(Layer):
                                      name='scales', regularizable=False)
 
     def get_output_for(self, input, **kwargs):
-        return input * _broadcast(self.scales, self.shared_axes, input.ndim)
+        return input * _broadcast(self, self.scales, input.ndim)
 
 
 def standardize(layer, offset, scale, shared_axes='auto'):
@@ -293,9 +281,7 @@ class ExpressionLayer(Layer):
 
     def __init__(self, incoming, function, output_shape=None, **kwargs):
         super(ExpressionLayer, self).__init__(incoming, **kwargs)
-        if not callable(function):
-            raise TypeError("%s: function must be callable, got %r"
-                            % (_describe(self), function))
+        _check_callable(self, function, 'function')
         self.function = function
         if output_shape is None or callable(output_shape) or \
                 (isinstance(output_shape, str) and output_shape == 'auto'):
@@ -476,10 +462,11 @@ def _check_transformer(layer, downsample_factor, border_mode,
         raise ValueError("%s: border_mode must be 'nearest', 'mirror' or "
                          "'wrap', got %r" % (_describe(layer), border_mode))
     try:
-        factors = as_tuple(downsample_factor, 2, numbers.Real)
-    except (TypeError, ValueError):
+        factors = as_tuple(downsample_factor, 2)
+    except ValueError:  # not two of them
         factors = None
-    if factors is None or any(f <= 0 for f in factors):
+    if factors is None or not all(_is_real(f, numbers_only=True) and f > 0
+                                  for f in factors):
         raise ValueError("%s: downsample_factor must be a positive number or "
                          "a pair of them, got %r"
                          % (_describe(layer), downsample_factor))
@@ -676,7 +663,7 @@ class TPSTransformerLayer(MergeLayer):
         super(TPSTransformerLayer, self).__init__(
             [incoming, localization_network], **kwargs)
         grid_size = int(round(np.sqrt(control_points))) \
-            if isinstance(control_points, int_types) else 0
+            if _is_int(control_points) else 0
         if grid_size < 2 or grid_size ** 2 != control_points:
             raise ValueError("%s: control_points must be a square number of "
                              "at least 4, got %r"
@@ -796,16 +783,26 @@ class ParametricRectifierLayer(Layer):
                                     name='alpha', regularizable=False)
 
     def get_output_for(self, input, **kwargs):
-        alpha = _broadcast(self.alpha, self.shared_axes, input.ndim)
+        alpha = _broadcast(self, self.alpha, input.ndim)
         return T.nnet.relu(input, alpha)
 
 
-def _replace_nonlinearity(layer, new_class, kwargs):
-    """Put a `new_class` layer on top of `layer`, whose own nonlinearity (if
-    it has one) becomes the identity."""
-    if getattr(layer, 'nonlinearity', None) is not None:
+def _move_nonlinearity(layer, build, nonlinearity_name=False):
+    """The layers ``build(layer)`` puts on top of `layer` (the top one is
+    returned), which take over the nonlinearity of `layer`, if it has one.
+
+    With a `nonlinearity_name` (a str or None), a :class:`NonlinearityLayer`
+    of that name applying it follows them; otherwise the new layers replace
+    it. Only once they are built does the nonlinearity of `layer` become the
+    identity, so that a call that fails (e.g. on a bad argument for
+    `build`) leaves `layer` unchanged."""
+    nonlinearity = getattr(layer, 'nonlinearity', None)
+    top = build(layer)
+    if nonlinearity is not None:
+        if nonlinearity_name is not False:
+            top = NonlinearityLayer(top, nonlinearity, name=nonlinearity_name)
         layer.nonlinearity = nonlinearities.identity
-    return new_class(layer, **kwargs)
+    return top
 
 
 def prelu(layer, **kwargs):
@@ -815,7 +812,8 @@ def prelu(layer, **kwargs):
     ----------
     layer : a :class:`Layer` instance
         The layer; if it has a ``nonlinearity`` attribute, it is set to the
-        identity.
+        identity once the new layer is built (so not by a call that raises
+        an error).
     **kwargs
         Passed to :class:`ParametricRectifierLayer`.
 
@@ -832,7 +830,8 @@ def prelu(layer, **kwargs):
     >>> l_dense.nonlinearity.__name__, l_prelu.alpha.get_value().shape
     ('linear', (5,))
     """
-    return _replace_nonlinearity(layer, ParametricRectifierLayer, kwargs)
+    return _move_nonlinearity(
+        layer, lambda layer: ParametricRectifierLayer(layer, **kwargs))
 
 
 class RandomizedRectifierLayer(Layer):
@@ -920,7 +919,8 @@ def rrelu(layer, **kwargs):
     ----------
     layer : a :class:`Layer` instance
         The layer; if it has a ``nonlinearity`` attribute, it is set to the
-        identity.
+        identity once the new layer is built (so not by a call that raises
+        an error).
     **kwargs
         Passed to :class:`RandomizedRectifierLayer`.
 
@@ -937,4 +937,5 @@ def rrelu(layer, **kwargs):
     >>> l_dense.nonlinearity.__name__, l_rrelu.upper
     ('linear', 0.3)
     """
-    return _replace_nonlinearity(layer, RandomizedRectifierLayer, kwargs)
+    return _move_nonlinearity(
+        layer, lambda layer: RandomizedRectifierLayer(layer, **kwargs))

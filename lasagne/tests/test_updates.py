@@ -394,8 +394,9 @@ def test_norm_constraint_needs_axes_for_other_layouts(ndim):
 
 
 def test_norm_constraint_axes_out_of_range():
-    with pytest.raises(ValueError, match=r"norm_axes \(0, 2\) out of range "
-                       "for a 2-dimensional tensor"):
+    with pytest.raises(ValueError, match=r"^norm_constraint: each of "
+                       r"norm_axes must be an int in \[-2, 2\) for inputs "
+                       r"of 2 dimensions, got 2$"):
         updates.norm_constraint(T.dmatrix(), 1.0, norm_axes=(0, 2))
 
 
@@ -522,14 +523,19 @@ def test_norm_constraint_axis_as_int():
     assert np.allclose(by_row, np_norm_constraint(w, 1.5, (1,)))
     assert np.allclose(by_column, np_norm_constraint(w, 1.5, (0,)))
     assert not np.allclose(by_row, by_column)
-    with pytest.raises(ValueError, match=r"norm_axes \(2,\) out of range"):
+    with pytest.raises(ValueError, match=r"each of norm_axes must be an "
+                       r"int in \[-2, 2\) .* got 2$"):
         updates.norm_constraint(x, 1.5, norm_axes=2)
 
 
-@pytest.mark.parametrize('norm_axes', [True, 1.0, (0, 0.5), 'rows'])
-def test_norm_constraint_axes_must_be_ints(norm_axes):
-    with pytest.raises(TypeError, match="^norm_constraint: norm_axes must "
-                       "be an int or a sequence of ints, got "):
+@pytest.mark.parametrize('norm_axes, match', [
+    (True, "norm_axes must be an int or an iterable of ints, got True$"),
+    (1.0, "norm_axes must be an int or an iterable of ints, got 1.0$"),
+    ('rows', "norm_axes must be an int or an iterable of ints, got 'rows'$"),
+    ((0, 0.5), r"each of norm_axes must be an int in \[-2, 2\) for inputs "
+     "of 2 dimensions, got 0.5$")])
+def test_norm_constraint_axes_must_be_ints(norm_axes, match):
+    with pytest.raises(TypeError, match="^norm_constraint: " + match):
         updates.norm_constraint(T.dmatrix(), 1.0, norm_axes=norm_axes)
 
 

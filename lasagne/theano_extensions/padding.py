@@ -3,12 +3,11 @@ Constant padding of Theano tensors.
 """
 import theano.tensor as T
 
-from ..utils import int_types
+from .._checks import _is_int
 
 
 def _is_width(value):
-    return (isinstance(value, int_types) and not isinstance(value, bool) and
-            value >= 0)
+    return _is_int(value) and value >= 0
 
 
 def _pad_pairs(width, ndim, batch_ndim, caller='pad'):

@@ -116,16 +116,17 @@ class TestDropoutLayer(object):
                                             (-0.1, False),
                                             (float('nan'), False)])
     def test_bad_p(self, p, rescale):
+        bounds = r"\[0, 1\)" if rescale else r"\[0, 1\]"
         with pytest.raises(ValueError, match=r"^DropoutLayer 'd': p must be "
-                           r"a probability in \[0, 1\), or 1 with "
-                           r"rescale=False, got %s$" % p):
+                           r"a real number in %s, got %s$" % (bounds, p)):
             DropoutLayer((None, 3), p=p, rescale=rescale, name='d')
 
     @pytest.mark.parametrize('p', ['0.5', None, [0.5], True,
                                    np.array(['a'])])
     def test_p_not_a_number(self, p):
         with pytest.raises(TypeError, match=r"^DropoutLayer 'd': p must be a "
-                           r"real number or a Theano expression, got %s$"
+                           r"real number in \[0, 1\) or a Theano "
+                           r"expression, got %s$"
                            % re.escape(repr(p))):
             DropoutLayer((None, 3), p=p, name='d')
 
@@ -209,15 +210,15 @@ class TestGaussianNoiseLayer(object):
     @pytest.mark.parametrize('sigma', [-0.1, float('nan')])
     def test_bad_sigma(self, sigma):
         with pytest.raises(ValueError, match='GaussianNoiseLayer: sigma must '
-                           'be at least 0, got %s' % sigma):
+                           'be a real number >= 0, got %s$' % sigma):
             GaussianNoiseLayer((None, 3), sigma=sigma)
 
     @pytest.mark.parametrize('sigma', [
         '0.1', None, (0.1,), types.SimpleNamespace(dtype='no such dtype')])
     def test_sigma_not_a_number(self, sigma):
         with pytest.raises(TypeError, match=r"^GaussianNoiseLayer 'g': sigma "
-                           r"must be a real number or a Theano expression, "
-                           r"got %s$" % re.escape(repr(sigma))):
+                           r"must be a real number >= 0 or a Theano "
+                           r"expression, got %s$" % re.escape(repr(sigma))):
             GaussianNoiseLayer((None, 3), sigma=sigma, name='g')
 
 

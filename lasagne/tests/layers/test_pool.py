@@ -438,11 +438,11 @@ def test_spatial_pyramid_pooling_attributes():
 @pytest.mark.parametrize('shape, kwargs, match', [
     ((None, 3, 8, 8), dict(implementation='paper'), "implementation must be "
      "'fast' or 'kaiming', got 'paper'"),
-    ((None, 3, 8, 8), dict(pool_dims=[2, 0]), r"pool_dims must be a "
-     r"non-empty list of positive ints, got \[2, 0\]"),
+    ((None, 3, 8, 8), dict(pool_dims=[2, 0]), r"each of pool_dims must be "
+     r"a positive int, got 0"),
     ((None, 3, 8, 8), dict(pool_dims=[]), "pool_dims must be a non-empty"),
-    ((None, 3, 8, 8), dict(pool_dims=[2, True]), "pool_dims must be a "
-     "non-empty"),
+    ((None, 3, 8, 8), dict(pool_dims=[2, True]), "each of pool_dims must "
+     "be a positive int, got True"),
     ((None, 3, 8, 8), dict(mode='median'), "mode must be one of"),
     ((None, 3, 8), {}, "expected an input of 4 dimensions"),
     ((None, 3, 3, 8), dict(implementation='fast'), r"the bins of He et "

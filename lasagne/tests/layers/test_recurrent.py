@@ -723,8 +723,7 @@ CLASS_NAMES = {'custom': 'CustomRecurrentLayer', 'rnn': 'RecurrentLayer',
                'lstm': 'LSTMLayer', 'gru': 'GRULayer'}
 STEPS_EXPECTED = r"gradient_steps must be -1 \(the whole sequence\) or at " \
     r"least 1, got "
-CLIPPING_EXPECTED = r"grad_clipping must be at least 0 \(0 for no " \
-    r"clipping\), got "
+CLIPPING_EXPECTED = r"grad_clipping must be a real number >= 0, got "
 
 
 @pytest.mark.parametrize('kind', KINDS)
@@ -738,8 +737,9 @@ CLIPPING_EXPECTED = r"grad_clipping must be at least 0 \(0 for no " \
     (dict(grad_clipping=-0.5), ValueError, CLIPPING_EXPECTED + r"-0.5$"),
     (dict(grad_clipping=float('nan')), ValueError, CLIPPING_EXPECTED + "nan"),
     (dict(grad_clipping='1'), TypeError,
-     "grad_clipping must be a number or None, got '1'$"),
-    (dict(grad_clipping=True), TypeError, "grad_clipping must be a number"),
+     "grad_clipping must be a real number >= 0, got '1'$"),
+    (dict(grad_clipping=True), TypeError,
+     "grad_clipping must be a real number >= 0, got True$"),
 ])
 def test_loop_option_errors(kind, options, error, match):
     l_in = InputLayer((None, STEPS) + input_shape(kind))

@@ -12,7 +12,8 @@ from lasagne.layers import (
     InputLayer, DenseLayer, ReshapeLayer, ConcatLayer, NonlinearityLayer,
     BiasLayer, ScaleLayer, standardize, ExpressionLayer, InverseLayer,
     TransformerLayer, TPSTransformerLayer, ParametricRectifierLayer, prelu,
-    RandomizedRectifierLayer, rrelu, get_output, get_all_params)
+    RandomizedRectifierLayer, rrelu, get_output, get_all_params, NINLayer,
+    batch_norm, instance_norm, layer_norm)
 from lasagne.utils import floatX
 
 from .layer_checks import MODE, check_array_input, evaluate, verify_layer_grad
@@ -80,7 +81,7 @@ class TestSharedParameter(object):
 
     def test_unknown_size_not_shared(self, cls, name):
         with pytest.raises(ValueError, match=r"%s 'l': %s needs known input "
-                           r"sizes along the axes it is not shared over, got "
+                           r"sizes along the axes not in shared_axes, got "
                            r"input shape \(None, 3, None\) and "
                            r"shared_axes=\(0, 1\)" % (cls.__name__, name)):
             cls((None, 3, None), shared_axes=(0, 1), name='l')
@@ -490,6 +491,10 @@ class TestTransformerLayer(object):
     (dict(downsample_factor=(1, 2, 3)), 'downsample_factor must be a '
      r'positive number or a pair of them, got \(1, 2, 3\)'),
     (dict(downsample_factor='2'), "downsample_factor must be .* got '2'"),
+    (dict(downsample_factor=(1, True)), r"downsample_factor must be .* got "
+     r"\(1, True\)"),
+    (dict(downsample_factor=[1, '2']), r"downsample_factor must be .* got "
+     r"\[1, '2'\]"),
 ])
 def test_transformer_errors(cls, localization_size, kwargs, message):
     arguments = dict(incoming=(None, 3, 8, 8),
@@ -598,6 +603,44 @@ def test_prelu():
     l_bias = BiasLayer((None, 10))
     prelu(l_bias)
     assert not hasattr(l_bias, 'nonlinearity')
+
+
+# The functions that move a layer's nonlinearity behind new layers, each with
+# an argument value that its new layer refuses.
+NONLINEARITY_MOVERS = [
+    (batch_norm, {'alpha': 2}), (instance_norm, {'epsilon': -1}),
+    (layer_norm, {'epsilon': np.nan}), (prelu, {'shared_axes': 4}),
+    (rrelu, {'lower': 0.5, 'upper': 0.1})]
+
+
+@pytest.mark.parametrize('move, bad_value', NONLINEARITY_MOVERS)
+@pytest.mark.parametrize('bad', ['keyword', 'value'])
+def test_failing_move_leaves_the_layer_unchanged(move, bad_value, bad):
+    layer = NINLayer((None, 3, 4, 5), 6, nonlinearity=nonlinearities.tanh)
+    params = dict(layer.params)
+    values = [p.get_value() for p in params]
+    kwargs, error = (({'no_such_argument': 1}, TypeError) if bad == 'keyword'
+                     else (bad_value, ValueError))
+    with pytest.raises(error) as info:
+        move(layer, **kwargs)
+    assert (bad == 'keyword') == ('no_such_argument' in str(info.value))
+    assert layer.nonlinearity is nonlinearities.tanh
+    assert layer.params == params
+    for param, value in zip(params, values):
+        np.testing.assert_array_equal(param.get_value(), value)
+
+
+@pytest.mark.parametrize('move, bad_value', NONLINEARITY_MOVERS)
+def test_move_takes_the_nonlinearity(move, bad_value):
+    layer = NINLayer((None, 3, 4, 5), 6, nonlinearity=nonlinearities.tanh)
+    top = move(layer)
+    assert layer.nonlinearity is nonlinearities.identity
+    if move in (prelu, rrelu):
+        # the new layer is the nonlinearity
+        assert top.input_layer is layer
+    else:
+        assert isinstance(top, NonlinearityLayer)
+        assert top.nonlinearity is nonlinearities.tanh
 
 
 class TestRandomizedRectifierLayer(object):
