@@ -14,6 +14,7 @@ from lasagne.layers import (InputLayer, Conv1DLayer, Conv2DLayer, Conv3DLayer,
 from lasagne.layers.conv import (BaseConvLayer, conv_input_length,
                                  conv_output_length)
 from lasagne.theano_extensions import conv as conv_ext
+from lasagne.utils import as_tuple
 
 from .conv_checks import (RANDOM_LINEAR, TOL, check_conv_grad, check_output,
                           compute, compute_cases, conv_reference, pads,
@@ -524,3 +525,57 @@ def test_conv_pad_error_classes(cls, shape, argument, value, errors,
 def test_conv_array_input(build, shape):
     # the convolutions have C implementations only: the default mode
     check_array_input(build(), random(*shape), mode=None)
+
+
+@pytest.mark.parametrize('cls, shape, kwargs, output_shape', [
+    (Conv1DLayer, (2, 3, 6), dict(filter_size=7), (2, 2, 0)),
+    (Conv2DLayer, (2, 3, 6, 6), dict(filter_size=7), (2, 2, 0, 0)),
+    (Conv2DLayer, (2, 3, 6, 6), dict(filter_size=9, pad=1), (2, 2, 0, 0)),
+    (Conv2DLayer, (2, 3, None, 6), dict(filter_size=(3, 8)), (2, 2, None,
+                                                              -1)),
+    (Conv3DLayer, (2, 3, 6, 6, 6), dict(filter_size=(1, 1, 7)), (2, 2, 6, 6,
+                                                                 0)),
+    (DilatedConv2DLayer, (2, 3, 6, 6), dict(filter_size=3, dilation=3),
+     (2, 2, 0, 0)),
+    (LocallyConnected2DLayer, (2, 3, 6, 6), dict(filter_size=7, pad=0),
+     (2, 2, 0, 0)),
+    (TransposedConv2DLayer, (2, 3, 1, 1), dict(filter_size=3, crop='full'),
+     (2, 2, -1, -1)),
+])
+def test_conv_output_size_below_one(cls, shape, kwargs, output_shape):
+    # upstream built these and failed when the function ran (or computed an
+    # empty output); the fork refuses them where the sizes are known
+    with pytest.raises(ValueError, match=r"^%s 'bad': the output shape "
+                       r"would be %s, with a size below 1, for the input "
+                       r"shape %s and .*filter_size=%s"
+                       % (cls.__name__, re.escape(repr(output_shape)),
+                          re.escape(repr(shape)),
+                          re.escape(repr(as_tuple(kwargs['filter_size'],
+                                                  len(shape) - 2))))):
+        cls(shape, num_filters=2, name='bad', **kwargs)
+
+
+@pytest.mark.parametrize('build, output_shape', [
+    (lambda: Conv2DLayer((2, 3, 6, 6), 2, 7, pad=1), (2, 2, 2, 2)),
+    (lambda: Conv2DLayer((2, 3, 6, 6), 2, 6, stride=4), (2, 2, 1, 1)),
+    (lambda: Conv2DLayer((2, 3, 6, 6), 2, 9, pad='full'), (2, 2, 14, 14)),
+    (lambda: Conv2DLayer((2, 3, None, None), 2, 9), (2, 2, None, None)),
+    (lambda: DilatedConv2DLayer((2, 3, 7, 7), 2, 3, dilation=3),
+     (2, 2, 1, 1)),
+    (lambda: TransposedConv2DLayer((2, 3, 1, 1), 2, 3, crop=1),
+     (2, 2, 1, 1)),
+])
+def test_conv_output_size_that_fits(build, output_shape):
+    assert build().output_shape == output_shape
+
+
+@pytest.mark.parametrize('cls, shape', [
+    (Conv1DLayer, (None, 3, 8)),
+    (Conv2DLayer, (None, 3, 8, 8)),
+    (Conv3DLayer, (None, 3, 8, 8, 8)),
+    (LocallyConnected2DLayer, (None, 3, 8, 8)),
+])
+def test_conv_convolution_must_be_callable(cls, shape):
+    with pytest.raises(TypeError, match=r"^%s 'bad': convolution must be "
+                       r"callable .*, got 5$" % cls.__name__):
+        cls(shape, 2, 3, convolution=5, name='bad')

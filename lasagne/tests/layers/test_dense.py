@@ -96,6 +96,26 @@ class TestDenseLayer(object):
                            r'dimensions, got %s' % re.escape(repr(leading))):
             DenseLayer((None, 10), 5, num_leading_axes=leading)
 
+    @pytest.mark.parametrize('leading', [1, 2])
+    def test_input_without_batch_axis(self, leading):
+        # the input is to blame, not the (default) num_leading_axes
+        with pytest.raises(ValueError, match=r"^DenseLayer 'd': expected an "
+                           r"input of at least 2 dimensions \(batch and "
+                           r"features\) for num_leading_axes=%d, got input "
+                           r"shape \(3,\)$" % leading):
+            DenseLayer(InputLayer((3,)), 4, num_leading_axes=leading,
+                       name='d')
+
+    def test_vector_input_without_leading_axes(self):
+        # upstream computed this: a vector times the weight matrix
+        l_in = InputLayer((3,))
+        W = floatX(np.arange(12).reshape(3, 4))
+        layer = DenseLayer(l_in, 4, W=W, b=None, nonlinearity=None,
+                           num_leading_axes=0)
+        assert layer.output_shape == (4,)
+        x = floatX([1, 2, 3])
+        assert np.allclose(evaluate(layer, {l_in: x}), x.dot(W))
+
     def test_unknown_trailing_size(self):
         with pytest.raises(ValueError, match=r'DenseLayer: the trailing axes '
                            r'of the input \(after the first 1 of \(None, 4, '

@@ -200,6 +200,8 @@ def test_pool_ignore_border_false(dnn, cls, error):
     ('Pool2DDNNLayer', (None, 3, 8, 8), dict(mode='min'), "mode must be"),
     ('Pool2DDNNLayer', (None, 3, 8, 8), dict(pad=2), r"pad=\(2, 2\) must be "
      r"smaller"),
+    ('MaxPool3DDNNLayer', (None, 3, 8, 1, 8), {}, r"pool_size=\(2, 2, 2\) "
+     r"does not fit in the input of shape \(None, 3, 8, 1, 8\)"),
 ])
 def test_pool_errors(dnn, cls, shape, kwargs, match):
     with pytest.raises(ValueError, match=cls + ': ' + match):
@@ -350,3 +352,16 @@ def test_alias_warning_is_shown_by_default():
     assert result.stderr.count('FutureWarning') == 2, result.stderr
     assert 'BatchNormDNNLayer is deprecated' in result.stderr
     assert 'batch_norm_dnn is deprecated' in result.stderr
+
+
+def test_conv_output_size_below_one(dnn):
+    with pytest.raises(ValueError, match=r"Conv3DDNNLayer: the output shape "
+                       r"would be \(None, 2, 0, 4, 4\), with a size below 1"):
+        dnn.Conv3DDNNLayer((None, 3, 2, 6, 6), 2, 3, pad=0)
+
+
+def test_spatial_pyramid_pooling_dims_must_be_a_list(dnn):
+    with pytest.raises(TypeError, match="SpatialPyramidPoolingDNNLayer: "
+                       "pool_dims must be a non-empty list of positive ints, "
+                       "got 4"):
+        dnn.SpatialPyramidPoolingDNNLayer((None, 3, 8, 8), pool_dims=4)

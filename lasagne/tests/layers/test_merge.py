@@ -289,3 +289,39 @@ def test_elemwise_sum_with_a_symbolic_coefficient():
 ])
 def test_array_input(build):
     check_array_input(build(), A, B)
+
+
+@pytest.mark.parametrize('coeffs', [np.nan, [1, np.inf], [-np.inf, 1],
+                                    np.float32('nan')])
+def test_sum_coeffs_must_be_finite(coeffs):
+    # upstream gave NaN or infinite outputs for these
+    with pytest.raises(ValueError, match=r"^ElemwiseSumLayer 'bad': coeffs "
+                       r"must be finite numbers or Theano expressions, got "
+                       r"%s$" % re.escape(repr(coeffs))):
+        ElemwiseSumLayer([(2, 3), (2, 3)], coeffs=coeffs, name='bad')
+
+
+@pytest.mark.parametrize('coeffs', ['x', None, [1, None], [1, 'x']])
+def test_sum_coeffs_must_be_numbers(coeffs):
+    # upstream failed in get_output
+    with pytest.raises(TypeError, match=r"^ElemwiseSumLayer 'bad': coeffs "
+                       r"must be finite numbers or Theano expressions, got "
+                       r"%s$" % re.escape(repr(coeffs))):
+        ElemwiseSumLayer([(2, 3), (2, 3)], coeffs=coeffs, name='bad')
+
+
+def test_sum_coeffs_that_work():
+    a, b = InputLayer((2, 3)), InputLayer((2, 3))
+    scale = theano.shared(floatX(0.5))
+    layer = ElemwiseSumLayer([a, b], coeffs=[np.float32(2), scale])
+    x, y = floatX(RNG.rand(2, 3)), floatX(RNG.rand(2, 3))
+    assert np.allclose(evaluate(layer, {a: x, b: y}), 2 * x + 0.5 * y)
+
+
+@pytest.mark.parametrize('cls', [ConcatLayer, ElemwiseSumLayer])
+@pytest.mark.parametrize('cropping', [5, 1.5])
+def test_cropping_must_be_a_list(cls, cropping):
+    with pytest.raises(TypeError, match=r"^%s 'bad': cropping must be None "
+                       r"or a list of crop modes \(None, 'lower', 'center' "
+                       r"or 'upper'\), got %r$" % (cls.__name__, cropping)):
+        cls([(2, 3), (2, 3)], cropping=cropping, name='bad')

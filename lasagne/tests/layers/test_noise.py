@@ -294,3 +294,12 @@ def test_compiled(seeded):
     np.testing.assert_array_equal(dropped, np.broadcast_to(kept, x.shape))
     assert abs((noisy - x).mean()) < 0.05
     assert abs((noisy - x).std() - 0.5) < 0.05
+
+
+@pytest.mark.parametrize('sigma', [np.inf, np.float32('inf'), np.nan])
+def test_gaussian_noise_sigma_must_be_finite(sigma):
+    # upstream gave infinite or NaN outputs for these
+    with pytest.raises(ValueError, match=r"^GaussianNoiseLayer 'bad': sigma "
+                       r"must be a finite number at least 0, got %s$"
+                       % sigma):
+        GaussianNoiseLayer((2, 3), sigma=sigma, name='bad')

@@ -1523,3 +1523,42 @@ def test_recompute_statistics_single_input_shape_error():
                        r"array of shape \(2, 4, 4\), which does not fit its "
                        r"shape \(None, 3, 4\)"):
         recompute_batch_norm_statistics(layer, [np.zeros((2, 4, 4))])
+
+
+# upstream computed NaN outputs for these: the base k + alpha * sum of
+# squares of the power must not be negative, and no argument NaN or
+# infinite
+@pytest.mark.parametrize('argument, value', [
+    ('k', -2), ('k', np.nan), ('k', np.inf), ('alpha', np.nan),
+    ('alpha', -1e-4), ('alpha', np.inf), ('beta', np.nan), ('beta', -np.inf),
+    ('k', np.float32(-1)),
+])
+def test_local_response_normalization_bad_numbers(argument, value):
+    with pytest.raises(ValueError, match=r"^LocalResponseNormalization2DLayer"
+                       r" 'l': %s must be a finite real number.*, got %s$"
+                       % (argument, re.escape(repr(value)))):
+        LocalResponseNormalization2DLayer((None, 5, 3, 3), name='l',
+                                          **{argument: value})
+
+
+# upstream failed in get_output
+@pytest.mark.parametrize('argument', ['alpha', 'k', 'beta'])
+@pytest.mark.parametrize('value', [None, 'x', '2'])
+def test_local_response_normalization_non_numbers(argument, value):
+    with pytest.raises(TypeError, match=r"^LocalResponseNormalization2DLayer"
+                       r" 'l': %s must be a real number.*, got %s$"
+                       % (argument, re.escape(repr(value)))):
+        LocalResponseNormalization2DLayer((None, 5, 3, 3), name='l',
+                                          **{argument: value})
+
+
+def test_local_response_normalization_numbers_that_work():
+    # zeros, a negative exponent and a shared variable are fine
+    k = theano.shared(np.float64(1.0))
+    layer = LocalResponseNormalization2DLayer((None, 3, 2, 2), alpha=0,
+                                              k=k, beta=-0.5, n=3)
+    data = np.arange(12.).reshape(1, 3, 2, 2)
+    out = layer.get_output_for(T.constant(data)).eval()
+    assert_close(out, data, 1e-12)
+    layer = LocalResponseNormalization2DLayer((None, 3, 2, 2), k=0)
+    assert layer.k == 0

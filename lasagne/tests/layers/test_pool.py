@@ -453,3 +453,58 @@ def test_spatial_pyramid_pooling_errors(shape, kwargs, match):
     with pytest.raises(ValueError, match='SpatialPyramidPoolingLayer: ' +
                        match):
         SpatialPyramidPoolingLayer(shape, **kwargs)
+
+
+POOL_CLASSES = {1: [Pool1DLayer, MaxPool1DLayer],
+                2: [Pool2DLayer, MaxPool2DLayer],
+                3: [Pool3DLayer, MaxPool3DLayer]}
+
+
+@pytest.mark.parametrize('cls, n', [(cls, n) for n, classes
+                                    in POOL_CLASSES.items()
+                                    for cls in classes])
+@pytest.mark.parametrize('pool_size, pad', [(7, 0), (9, 1)])
+def test_pool_larger_than_padded_input(cls, n, pool_size, pad):
+    # 6 positions, padded by `pad` at each end, hold no window: upstream
+    # gave an output shape with a 0 (or negative) size
+    shape = (2, 3) + (6,) * n
+    sizes = repr((pool_size,) * n).replace('(', r'\(').replace(')', r'\)')
+    with pytest.raises(ValueError, match=r"%s 'bad': pool_size=%s does not "
+                       r"fit in the input .*with pad=.*: expected at most %d "
+                       % (cls.__name__, sizes, 6 + 2 * pad)):
+        cls(shape, pool_size, pad=pad, name='bad')
+
+
+@pytest.mark.parametrize('shape, kwargs, expected', [
+    # a partial window counts without ignore_border: one output position
+    ((2, 3, 6, 6), dict(pool_size=7, ignore_border=False), (2, 3, 1, 1)),
+    # padding makes room for the window
+    ((2, 3, 6, 6), dict(pool_size=8, pad=1), (2, 3, 1, 1)),
+    ((2, 3, 6, 6), dict(pool_size=6), (2, 3, 1, 1)),
+    # unknown sizes are not checked
+    ((None, 3, None, None), dict(pool_size=7), (None, 3, None, None)),
+    ((2, 3, None, 8), dict(pool_size=7), (2, 3, None, 1)),
+])
+def test_pool_size_that_fits(shape, kwargs, expected):
+    assert Pool2DLayer(shape, **kwargs).output_shape == expected
+
+
+def test_pool_larger_than_known_axis_only():
+    with pytest.raises(ValueError, match=r"MaxPool2DLayer: pool_size=\(7, "
+                       r"7\) does not fit in the input of shape \(2, 3, "
+                       r"None, 6\)"):
+        MaxPool2DLayer((2, 3, None, 6), 7)
+
+
+def test_global_pool_function_must_be_callable():
+    with pytest.raises(TypeError, match=r"GlobalPoolLayer 'g': "
+                       r"pool_function must be callable, got 5"):
+        GlobalPoolLayer((2, 3, 4), pool_function=5, name='g')
+
+
+@pytest.mark.parametrize('pool_dims', [4, None])
+def test_spatial_pyramid_pooling_dims_must_be_a_list(pool_dims):
+    with pytest.raises(TypeError, match=r"SpatialPyramidPoolingLayer: "
+                       r"pool_dims must be a non-empty list of positive "
+                       r"ints, got %r" % pool_dims):
+        SpatialPyramidPoolingLayer((2, 3, 8, 8), pool_dims=pool_dims)

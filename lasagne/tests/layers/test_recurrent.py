@@ -1,6 +1,7 @@
 import doctest
 import os
 import pickle
+import re
 
 import numpy as np
 import pytest
@@ -903,3 +904,69 @@ def test_documentation_examples():
         DOCS_PAGE, module_relative=False,
         optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert attempted > 0 and failed == 0
+
+
+@pytest.mark.parametrize('kind, state', [('custom', 'h0'), ('rnn', 'h0'),
+                                         ('gru', 'h0'), ('lstm', 'h0'),
+                                         ('lstm', 'c0')])
+def test_float64_initial_state_under_float32(kind, state):
+    """A float64 array as an initial state of a float32 layer is cast to
+    the layer's dtype: the output is float32 and right. Upstream's LSTM
+    failed inside scan, and the other layers computed in float64."""
+    with theano.change_flags(floatX='float32'):
+        p = make_params(kind)
+        given = {state: p[state].astype('float64')}
+        l_in = InputLayer((BATCH, STEPS) + input_shape(kind))
+        assert l_in.input_var.dtype == 'float32'
+        layer = make_layer(kind, l_in, p, **given)
+        output = get_output(layer)
+        assert output.dtype == 'float32'
+        value = theano.function([l_in.input_var], output, mode=MODE)(
+            inputs_of(kind))
+    initial = [np.repeat(p['h0'], BATCH, axis=0)]
+    if kind == 'lstm':
+        initial.insert(0, np.repeat(p['c0'], BATCH, axis=0))
+    expected = reference(reference_step(kind, p), inputs_of(kind), initial)
+    assert value.dtype == np.float32
+    np.testing.assert_allclose(value, expected, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize('cls', [RecurrentLayer, LSTMLayer, GRULayer])
+@pytest.mark.parametrize('mask_input', [5, 'mask', np.ones((2, STEPS))])
+def test_mask_input_type(cls, mask_input):
+    with pytest.raises(TypeError, match=r"^%s 'r': mask_input must be a "
+                       r"Layer instance, a shape tuple or None, got "
+                       % cls.__name__):
+        cls((None, STEPS, FEATURES), 4, mask_input=mask_input, name='r')
+
+
+def test_custom_recurrent_mask_input_type():
+    with pytest.raises(TypeError, match=r"^CustomRecurrentLayer: mask_input "
+                       r"must be a Layer instance, a shape tuple or None, "
+                       r"got 5$"):
+        _custom(mask_input=5)
+
+
+@pytest.mark.parametrize('name, prefix', [('rnn', 'rnn.'), (None, '')])
+@pytest.mark.parametrize('argument, value, param, shape', [
+    ('W_in_to_hid', np.zeros((2, 2)), 'input_to_hidden.W', (FEATURES, 4)),
+    ('W_hid_to_hid', np.zeros((4, 2)), 'hidden_to_hidden.W', (4, 4)),
+    ('b', np.zeros(2), 'input_to_hidden.b', (4,)),
+])
+def test_recurrent_weights_named_in_errors(name, prefix, argument, value,
+                                           param, shape):
+    # not the DenseLayer that RecurrentLayer builds from them
+    layer_name = "RecurrentLayer 'rnn'" if name else "RecurrentLayer"
+    with pytest.raises(ValueError, match=r"^%s: %s: parameter %s%s has "
+                       r"shape %s, expected %s$"
+                       % (layer_name, argument, prefix, param,
+                          re.escape(repr(value.shape)),
+                          re.escape(repr(shape)))):
+        RecurrentLayer((None, STEPS, FEATURES), 4, name=name,
+                       **{argument: value})
+
+
+def test_recurrent_weight_type_named_in_errors():
+    with pytest.raises(TypeError, match=r"^RecurrentLayer: W_hid_to_hid: "
+                       r"parameter hidden_to_hidden.W is"):
+        RecurrentLayer((None, STEPS, FEATURES), 4, W_hid_to_hid='zeros')

@@ -339,3 +339,44 @@ class TestSliceLayer(object):
                            'int or a slice, got %s'
                            % re.escape(repr(indices))):
             SliceLayer((None, 10, 6), indices)
+
+
+@pytest.mark.parametrize('indices, axis', [
+    (slice(10, 12), -1),
+    (slice(5, 2), 1),
+    (slice(-1, 0), 2),
+    (slice(0, 0), 0),
+])
+def test_slice_selecting_nothing(indices, axis):
+    # upstream gave an axis of size 0 silently
+    shape = (2, 3, 4, 5)
+    with pytest.raises(ValueError, match=r"^SliceLayer 'bad': indices %s "
+                       r"selects no element of axis %d, of size %d$"
+                       % (re.escape(repr(indices)), axis, shape[axis])):
+        SliceLayer(shape, indices, axis=axis, name='bad')
+
+
+@pytest.mark.parametrize('shape', [(2, 3, 4, 5), (2, 3, 4, None)])
+def test_slice_step_zero(shape):
+    with pytest.raises(ValueError, match=r"^SliceLayer: indices slice\(0, "
+                       r"3, 0\) has a step of 0; expected a nonzero step$"):
+        SliceLayer(shape, slice(0, 3, 0))
+
+
+@pytest.mark.parametrize('indices, shape, expected', [
+    # out-of-range bounds are clipped, as in NumPy, and still select some
+    (slice(-10, 3), (2, 3, 4, 5), (2, 3, 4, 3)),
+    (slice(3, 100), (2, 3, 4, 5), (2, 3, 4, 2)),
+    # unknown sizes are not checked
+    (slice(10, 12), (2, 3, 4, None), (2, 3, 4, None)),
+])
+def test_slice_that_selects(indices, shape, expected):
+    assert SliceLayer(shape, indices).output_shape == expected
+
+
+@pytest.mark.parametrize('pattern', ['x', '01'])
+def test_dimshuffle_pattern_string(pattern):
+    with pytest.raises(TypeError, match=r"^DimshuffleLayer 'bad': pattern "
+                       r"must be a tuple of input axis indices and 'x', got "
+                       r"%r$" % pattern):
+        DimshuffleLayer((2, 3), pattern, name='bad')

@@ -801,3 +801,47 @@ def test_transformers_compiled():
     for mode, value in zip(['mirror', 'wrap'], out[3:]):
         np.testing.assert_allclose(
             value, tps_reference(IMAGES, OFFSETS, (5, 6), mode), atol=1e-5)
+
+
+@pytest.mark.parametrize('output_shape', [(2, -3), (0, 3), (None, -1)])
+def test_expression_output_shape_sizes(output_shape):
+    with pytest.raises(ValueError, match=r"^ExpressionLayer 'bad': "
+                       r"output_shape must hold positive ints or None, got "
+                       r"%s$" % re.escape(repr(output_shape))):
+        ExpressionLayer((2, 3), lambda x: x, output_shape=output_shape,
+                        name='bad')
+
+
+@pytest.mark.parametrize('argument', ['lower', 'upper'])
+@pytest.mark.parametrize('value', [np.nan, np.inf, -np.inf,
+                                   np.float32('nan')])
+def test_rrelu_bounds_must_be_finite(argument, value):
+    # upstream gave NaN outputs for these
+    with pytest.raises(ValueError, match=r"^RandomizedRectifierLayer 'bad': "
+                       r"%s must be a finite number, got %s$"
+                       % (argument, value)):
+        RandomizedRectifierLayer((2, 3), name='bad', **{argument: value})
+
+
+@pytest.mark.parametrize('cls, size', [(TransformerLayer, 6),
+                                       (TPSTransformerLayer, 32)])
+@pytest.mark.parametrize('localization_network', [None, 5, 'dense'])
+def test_transformer_localization_network_type(cls, size,
+                                               localization_network):
+    with pytest.raises(TypeError, match=r"^%s: localization_network must be "
+                       r"a Layer instance or a shape tuple, got %r$"
+                       % (cls.__name__, localization_network)):
+        cls((2, 3, 8, 8), localization_network)
+    # the input itself is still named as such
+    with pytest.raises(TypeError, match=r"^%s: incoming must be a Layer "
+                       r"instance or a shape tuple, got None$" % cls.__name__):
+        cls(None, (2, size))
+
+
+@pytest.mark.parametrize('control_points', [-4, -1, 0, 2.0, 1])
+def test_tps_control_points_not_square(control_points):
+    with pytest.raises(ValueError, match=r"^TPSTransformerLayer: "
+                       r"control_points must be a square number of at least "
+                       r"4, got %r$" % control_points):
+        TPSTransformerLayer((2, 3, 8, 8), (2, 32),
+                            control_points=control_points)
