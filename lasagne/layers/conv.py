@@ -147,6 +147,22 @@ def _check_spatial_dims(layer, n):
             % (_describe(layer), n + 2, n, layer.input_shape))
 
 
+def _check_output_sizes(layer):
+    """Refuse filters that do not fit in the (padded) input along an axis of
+    known size: the output would have no position there, which upstream
+    Lasagne only found when a function ran."""
+    shape = layer.get_output_shape_for(layer.input_shape)
+    if any(size is not None and size < 1 for size in shape[2:]):
+        sizes = ', '.join('%s=%r' % (argument, getattr(layer, argument))
+                          for argument in ('filter_size', 'stride',
+                                           'dilation', layer._pad_argument)
+                          if hasattr(layer, argument))
+        raise ValueError("%s: the output shape would be %r, with a size "
+                         "below 1, for the input shape %r and %s"
+                         % (_describe(layer), shape, layer.input_shape,
+                            sizes))
+
+
 def _border_mode(pad):
     """The Theano border mode for a validated pad."""
     return 'half' if pad == 'same' else pad
@@ -240,6 +256,7 @@ class BaseConvLayer(Layer):
                 _conv_pad(self, pad, self.filter_size, self._pad_argument))
         self._check_groups(num_groups)
         self.num_groups = num_groups
+        _check_output_sizes(self)
 
         self.W = self.add_param(W, self.get_W_shape(), name="W")
         if b is None:

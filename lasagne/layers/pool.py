@@ -92,6 +92,23 @@ def _pool_args(layer, pool_size, stride, pad, n):
     return pool_size, stride, pad
 
 
+def _check_pool_fits(layer):
+    """Refuse windows larger than the padded input along an axis of known
+    size, which leave no output position; without `ignore_border` a partial
+    window counts, so any size fits."""
+    if not layer.ignore_border:
+        return
+    for axis, (length, size, pad) in enumerate(
+            zip(layer.input_shape[2:], layer.pool_size, layer.pad), 2):
+        if length is not None and length + 2 * pad < size:
+            raise ValueError(
+                "%s: pool_size=%r does not fit in the input of shape %r "
+                "with pad=%r: expected at most %d positions along axis %d "
+                "(the padded input's length)"
+                % (_describe(layer), layer.pool_size, layer.input_shape,
+                   layer.pad, length + 2 * pad, axis))
+
+
 class _PoolLayer(Layer):
     """Pooling over the `n` trailing axes of the input with Theano's
     pooling operation."""
@@ -105,6 +122,7 @@ class _PoolLayer(Layer):
             raise _UnsupportedError("%s: pad=%r needs ignore_border=True"
                                     % (_describe(self), self.pad))
         self.ignore_border = ignore_border
+        _check_pool_fits(self)
         _check_pool_mode(self, mode)
         self.mode = mode
 

@@ -334,8 +334,9 @@ def test_transposed_conv_attributes():
     assert layer.output_shape == (None, 4, 15, 15)
     assert TransposedConv2DLayer((None, 3, 8, 8), 4, 3, crop='same',
                                  output_size=8).output_size == (8, 8)
-    assert TransposedConv3DLayer((None, 3, 2, 2, 2), 4, 3,
-                                 crop='full').crop == 'full'
+    full = TransposedConv3DLayer((None, 3, 5, 5, 5), 4, 3, crop='full')
+    assert full.crop == 'full'
+    assert full.output_shape == (None, 4, 3, 3, 3)
     assert Deconv2DLayer is TransposedConv2DLayer
     assert Deconv3DLayer is TransposedConv3DLayer
 
