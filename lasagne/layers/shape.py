@@ -231,8 +231,12 @@ class DimshuffleLayer(Layer):
 
     def __init__(self, incoming, pattern, **kwargs):
         super(DimshuffleLayer, self).__init__(incoming, **kwargs)
-        _check_iterable(self, pattern, 'pattern',
-                        "a tuple of input axis indices and 'x'")
+        expected = "a tuple of input axis indices and 'x'"
+        if isinstance(pattern, str):
+            # iterable, but its characters are no axes
+            raise TypeError("%s: pattern must be %s, got %r"
+                            % (_describe(self), expected, pattern))
+        _check_iterable(self, pattern, 'pattern', expected)
         used = set()
         for p in pattern:
             if _is_int(p):
@@ -354,6 +358,20 @@ class PadLayer(Layer):
 pad = PadLayer  # shortcut
 
 
+def _check_slice(layer, indices, axis):
+    """Refuse a slice with a step of 0, and one that selects nothing along
+    an axis of known size (upstream gave an axis of size 0 silently)."""
+    if indices.step == 0:
+        raise ValueError("%s: indices %r has a step of 0; expected a nonzero "
+                         "step" % (_describe(layer), indices))
+    size = layer.input_shape[axis]
+    bounds = (indices.start, indices.stop, indices.step)
+    if size is not None and all(b is None or _is_int(b) for b in bounds) \
+            and not range(*indices.indices(size)):
+        raise ValueError("%s: indices %r selects no element of axis %d, of "
+                         "size %d" % (_describe(layer), indices, axis, size))
+
+
 class SliceLayer(Layer):
     """A layer that indexes or slices its input along one axis.
 
@@ -391,6 +409,8 @@ class SliceLayer(Layer):
         elif not isinstance(indices, slice):
             raise TypeError("%s: indices must be an int or a slice, got %r"
                             % (_describe(self), indices))
+        else:
+            _check_slice(self, indices, axis)
         self.slice = indices
         self.axis = axis
 

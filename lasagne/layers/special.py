@@ -293,6 +293,10 @@ class ExpressionLayer(Layer):
         else:
             _check_iterable(self, output_shape, 'output_shape',
                             "None, 'auto', a tuple or a callable")
+            if any(_is_int(size) and size < 1 for size in output_shape):
+                raise ValueError("%s: output_shape must hold positive ints "
+                                 "or None, got %r"
+                                 % (_describe(self), output_shape))
             self._output_shape = tuple(output_shape)
 
     def get_output_shape_for(self, input_shape):
