@@ -6,7 +6,8 @@ import numbers
 
 import theano.tensor as T
 
-from .._checks import _check_axis, _check_callable, _describe
+from .._checks import (_check_axis, _check_callable, _check_iterable,
+                       _check_real, _describe)
 from ..utils import _like
 from .base import MergeLayer
 
@@ -26,6 +27,8 @@ _CROP_MODES = ('lower', 'center', 'upper')
 def _full_cropping(cropping, ndim, caller):
     """`cropping` as a list with one entry per axis (None for the axes it
     leaves out), after checking its modes."""
+    _check_iterable(caller, cropping, 'cropping', "None or a list of crop "
+                    "modes (None, 'lower', 'center' or 'upper')")
     cropping = list(cropping)
     if len(cropping) > ndim:
         raise ValueError("%s: cropping %r has more entries than the inputs' "
@@ -338,8 +341,12 @@ class ElemwiseSumLayer(ElemwiseMergeLayer):
                                  % (_describe(self), len(coeffs),
                                     num_inputs))
             coeffs = list(coeffs)
+            argument = 'each of coeffs'
         else:
+            argument = 'coeffs'
             coeffs = [coeffs] * num_inputs
+        for coeff in coeffs:
+            _check_real(self, coeff, argument, finite=True)
         self.coeffs = coeffs
 
     def get_output_for(self, inputs, **kwargs):

@@ -273,7 +273,7 @@ class GaussianNoiseLayer(Layer):
 
     def __init__(self, incoming, sigma=0.1, **kwargs):
         super(GaussianNoiseLayer, self).__init__(incoming, **kwargs)
-        _check_real(self, sigma, 'sigma', 0)
+        _check_real(self, sigma, 'sigma', 0, finite=True)
         self._srng = _random_streams()
         self.sigma = sigma
 

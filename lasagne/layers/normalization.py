@@ -153,11 +153,11 @@ class LocalResponseNormalization2DLayer(Layer):
     incoming : a :class:`Layer` instance or a tuple
         The layer feeding into this layer, of shape ``(batch, channels,
         rows, columns)``.
-    alpha : float
-        The scale :math:`\\alpha` of the sum of squares.
-    k : float
-        The offset :math:`k`.
-    beta : float
+    alpha : float or Theano scalar
+        The scale :math:`\\alpha` of the sum of squares, at least 0.
+    k : float or Theano scalar
+        The offset :math:`k`, at least 0.
+    beta : float or Theano scalar
         The exponent :math:`\\beta`.
     n : int
         The number of channels summed over; an odd number (an even one
@@ -196,6 +196,11 @@ class LocalResponseNormalization2DLayer(Layer):
             raise _UnsupportedError("%s: n must be odd (a window centered on "
                                     "each channel), got %d"
                                     % (_describe(self), n))
+        # k + alpha * (sum of squares) is raised to the power beta: a
+        # negative base (or a NaN) gave NaN outputs upstream
+        _check_real(self, alpha, 'alpha', 0, finite=True)
+        _check_real(self, k, 'k', 0, finite=True)
+        _check_real(self, beta, 'beta', finite=True)
         self.alpha = alpha
         self.k = k
         self.beta = beta

@@ -886,8 +886,8 @@ class RandomizedRectifierLayer(Layer):
     def __init__(self, incoming, lower=0.3, upper=0.8, shared_axes='auto',
                  **kwargs):
         super(RandomizedRectifierLayer, self).__init__(incoming, **kwargs)
-        _check_real(self, lower, 'lower')
-        _check_real(self, upper, 'upper')
+        _check_real(self, lower, 'lower', finite=True)
+        _check_real(self, upper, 'upper', finite=True)
         if isinstance(lower, numbers.Number) and \
                 isinstance(upper, numbers.Number) and lower > upper:
             raise ValueError("%s: upper must be at least lower, got lower=%r "

@@ -291,22 +291,28 @@ def test_array_input(build):
     check_array_input(build(), A, B)
 
 
-@pytest.mark.parametrize('coeffs', [np.nan, [1, np.inf], [-np.inf, 1],
-                                    np.float32('nan')])
-def test_sum_coeffs_must_be_finite(coeffs):
+@pytest.mark.parametrize('coeffs, argument, bad', [
+    (np.nan, 'coeffs', np.nan), ([1, np.inf], 'each of coeffs', np.inf),
+    ((-np.inf, 1), 'each of coeffs', -np.inf),
+    (np.float32('nan'), 'coeffs', np.float32('nan')),
+])
+def test_sum_coeffs_must_be_finite(coeffs, argument, bad):
     # upstream gave NaN or infinite outputs for these
-    with pytest.raises(ValueError, match=r"^ElemwiseSumLayer 'bad': coeffs "
-                       r"must be finite numbers or Theano expressions, got "
-                       r"%s$" % re.escape(repr(coeffs))):
+    with pytest.raises(ValueError, match=r"^ElemwiseSumLayer 'bad': %s "
+                       r"must be a finite real number, got %s$"
+                       % (argument, bad)):
         ElemwiseSumLayer([(2, 3), (2, 3)], coeffs=coeffs, name='bad')
 
 
-@pytest.mark.parametrize('coeffs', ['x', None, [1, None], [1, 'x']])
-def test_sum_coeffs_must_be_numbers(coeffs):
+@pytest.mark.parametrize('coeffs, argument, bad', [
+    ('x', 'coeffs', 'x'), (None, 'coeffs', None),
+    ([1, None], 'each of coeffs', None), ([1, 'x'], 'each of coeffs', 'x'),
+])
+def test_sum_coeffs_must_be_numbers(coeffs, argument, bad):
     # upstream failed in get_output
-    with pytest.raises(TypeError, match=r"^ElemwiseSumLayer 'bad': coeffs "
-                       r"must be finite numbers or Theano expressions, got "
-                       r"%s$" % re.escape(repr(coeffs))):
+    with pytest.raises(TypeError, match=r"^ElemwiseSumLayer 'bad': %s must "
+                       r"be a real number or a Theano expression, got %r$"
+                       % (argument, bad)):
         ElemwiseSumLayer([(2, 3), (2, 3)], coeffs=coeffs, name='bad')
 
 

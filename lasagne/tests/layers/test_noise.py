@@ -210,7 +210,7 @@ class TestGaussianNoiseLayer(object):
     @pytest.mark.parametrize('sigma', [-0.1, float('nan')])
     def test_bad_sigma(self, sigma):
         with pytest.raises(ValueError, match='GaussianNoiseLayer: sigma must '
-                           'be a real number >= 0, got %s$' % sigma):
+                           'be a finite real number >= 0, got %s$' % sigma):
             GaussianNoiseLayer((None, 3), sigma=sigma)
 
     @pytest.mark.parametrize('sigma', [
@@ -300,6 +300,6 @@ def test_compiled(seeded):
 def test_gaussian_noise_sigma_must_be_finite(sigma):
     # upstream gave infinite or NaN outputs for these
     with pytest.raises(ValueError, match=r"^GaussianNoiseLayer 'bad': sigma "
-                       r"must be a finite number at least 0, got %s$"
+                       r"must be a finite real number >= 0, got %s$"
                        % sigma):
         GaussianNoiseLayer((2, 3), sigma=sigma, name='bad')

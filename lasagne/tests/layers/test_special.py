@@ -818,7 +818,7 @@ def test_expression_output_shape_sizes(output_shape):
 def test_rrelu_bounds_must_be_finite(argument, value):
     # upstream gave NaN outputs for these
     with pytest.raises(ValueError, match=r"^RandomizedRectifierLayer 'bad': "
-                       r"%s must be a finite number, got %s$"
+                       r"%s must be a finite real number, got %s$"
                        % (argument, value)):
         RandomizedRectifierLayer((2, 3), name='bad', **{argument: value})
 
