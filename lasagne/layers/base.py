@@ -129,12 +129,7 @@ class Layer(object):
         """
         if name is not None and self.name is not None:
             name = "%s.%s" % (self.name, name)
-        try:
-            param = utils.create_param(spec, shape, name)
-        except (ValueError, TypeError) as error:
-            error_type = TypeError if isinstance(error, TypeError) \
-                else ValueError
-            raise error_type("%s: %s" % (_describe(self), error)) from error
+        param = _create_param(self, spec, shape, name)
         tags.setdefault('trainable', True)
         tags.setdefault('regularizable', True)
         self.params[param] = set(tag for tag, value in tags.items() if value)
@@ -214,15 +209,30 @@ def _init_layer(layer, name):
     layer.get_output_kwargs = []
 
 
-def _incoming_shape(layer, incoming):
+def _incoming_shape(layer, incoming, argument='incoming',
+                    expected='a Layer instance or a shape tuple'):
     """The shape of an incoming layer or shape tuple, and the layer (or None
-    for a shape tuple)."""
+    for a shape tuple); a TypeError naming `layer` and the `argument` that
+    gave `incoming` otherwise."""
     if isinstance(incoming, tuple):
         return incoming, None
     if not hasattr(incoming, 'output_shape'):
-        raise TypeError("%s: incoming must be a Layer instance or a shape "
-                        "tuple, got %r" % (_describe(layer), incoming))
+        raise TypeError("%s: %s must be %s, got %r"
+                        % (_describe(layer), argument, expected, incoming))
     return incoming.output_shape, incoming
+
+
+def _create_param(layer, spec, shape, name, argument=None):
+    """:func:`lasagne.utils.create_param`, with errors that name `layer`
+    (and the `argument` that gave `spec`, if it is not the parameter's
+    own)."""
+    try:
+        return utils.create_param(spec, shape, name)
+    except (ValueError, TypeError) as error:
+        error_type = TypeError if isinstance(error, TypeError) \
+            else ValueError
+        owner = _describe(layer) + (': ' + argument if argument else '')
+        raise error_type("%s: %s" % (owner, error)) from error
 
 
 def _check_static_shape(layer, shape):

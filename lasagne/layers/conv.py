@@ -13,9 +13,9 @@ from theano.tensor.nnet import abstract_conv
 
 from .. import init
 from .. import nonlinearities
+from .._checks import (_check_callable, _check_nonlinearity,
+                       _check_positive_int, _describe, _int_tuple)
 from ..theano_extensions import conv
-from .._checks import (_check_nonlinearity, _check_positive_int, _describe,
-                       _int_tuple)
 from ..utils import _ArgumentError, _UnsupportedError, int_types
 from .base import Layer
 
@@ -354,6 +354,8 @@ class _FunctionConvLayer(BaseConvLayer):
     ``self.convolution`` by :meth:`_set_convolution`."""
 
     def _set_convolution(self, convolution):
+        _check_callable(self, convolution, 'convolution', "callable (e.g. "
+                        "theano.tensor.nnet.conv2d)")
         if self.num_groups > 1 and not _takes_num_groups(convolution):
             raise ValueError(
                 "%s: num_groups=%d needs a convolution that takes a "

@@ -4,7 +4,7 @@ import theano.tensor as T
 from .. import init
 from .. import nonlinearities
 from .._checks import (_check_axis, _check_nonlinearity, _check_positive_int,
-                       _describe)
+                       _describe, _is_int)
 from .base import Layer
 
 
@@ -63,6 +63,14 @@ class DenseLayer(Layer):
         self.nonlinearity = _check_nonlinearity(self, nonlinearity)
         _check_positive_int(self, num_units, 'num_units')
         self.num_units = num_units
+        if len(self.input_shape) < 2 and _is_int(num_leading_axes) and \
+                num_leading_axes >= 1:
+            # the input lacks a batch axis: blame it, not the default
+            raise ValueError("%s: expected an input of at least 2 dimensions "
+                             "(batch and features) for num_leading_axes=%d, "
+                             "got input shape %r"
+                             % (_describe(self), num_leading_axes,
+                                self.input_shape))
         # at least one trailing axis must remain for the weights
         leading = _check_axis(self, num_leading_axes, len(self.input_shape),
                               'num_leading_axes')

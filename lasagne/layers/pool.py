@@ -5,8 +5,8 @@ import theano.tensor as T
 from theano.tensor.opt import Assert
 from theano.tensor.signal.pool import pool_2d, pool_3d
 
-from .._checks import (_check_axis, _check_iterable, _check_positive_int,
-                       _describe, _int_tuple)
+from .._checks import (_check_axis, _check_callable, _check_iterable,
+                       _check_positive_int, _describe, _int_tuple)
 from ..utils import _UnsupportedError
 from .base import Layer
 from .conv import _check_spatial_dims
@@ -629,6 +629,7 @@ class GlobalPoolLayer(Layer):
             raise ValueError("%s: expected an input with at least one axis "
                              "after the batch and channel axes, got input "
                              "shape %r" % (_describe(self), self.input_shape))
+        _check_callable(self, pool_function, 'pool_function')
         self.pool_function = pool_function
 
     def get_output_shape_for(self, input_shape):

@@ -52,7 +52,7 @@ from .. import nonlinearities
 from .. import utils
 from .._checks import (_check_nonlinearity, _check_positive_int, _check_real,
                        _describe, _is_int)
-from .base import Layer, MergeLayer
+from .base import Layer, MergeLayer, _create_param, _incoming_shape
 from .dense import DenseLayer
 from .helper import get_all_layers, get_all_params, get_output
 from .input import InputLayer
@@ -143,6 +143,10 @@ class _Recurrence(MergeLayer):
                  precompute_input, only_return_final, **kwargs):
         incomings = [incoming]
         if mask_input is not None:
+            # in its own name, before MergeLayer would blame "incoming"
+            self.name = kwargs.get('name')
+            _incoming_shape(self, mask_input, 'mask_input',
+                            'a Layer instance, a shape tuple or None')
             incomings.append(mask_input)
         mask_index = len(incomings) - 1 if mask_input is not None else -1
         state_indices = {}
@@ -572,6 +576,17 @@ unroll_scan, precompute_input, mask_input, only_return_final, **kwargs
                          grad_clipping)
         _check_positive_int(self, num_units, 'num_units')
         prefix = self.name + '.' if self.name else ''
+        # Created here, so that errors name this layer and its arguments
+        # rather than the dense layers they are handed to.
+        W_in_to_hid = _create_param(
+            self, W_in_to_hid, (_num_inputs(self, input_shape), num_units),
+            prefix + 'input_to_hidden.W', 'W_in_to_hid')
+        W_hid_to_hid = _create_param(
+            self, W_hid_to_hid, (num_units, num_units),
+            prefix + 'hidden_to_hidden.W', 'W_hid_to_hid')
+        if b is not None:
+            b = _create_param(self, b, (num_units,),
+                              prefix + 'input_to_hidden.b', 'b')
         input_to_hidden = DenseLayer(
             InputLayer((None,) + tuple(input_shape[2:])), num_units,
             W=W_in_to_hid, b=b, nonlinearity=None,
@@ -590,6 +605,16 @@ unroll_scan, precompute_input, mask_input, only_return_final, **kwargs
             unroll_scan=unroll_scan, precompute_input=precompute_input,
             mask_input=mask_input, only_return_final=only_return_final,
             **kwargs)
+
+
+def _num_inputs(layer, input_shape):
+    """The number of inputs per step and sequence of a layer with weight
+    matrices, which needs the input's sizes after the second axis."""
+    if None in input_shape[2:]:
+        raise ValueError("%s: the input must have known sizes after the "
+                         "second axis, got shape %r"
+                         % (_describe(layer), input_shape))
+    return int(np.prod(input_shape[2:]))
 
 
 class Gate(object):
@@ -650,12 +675,7 @@ class _GatedRecurrence(_Recurrence):
                                                **kwargs)
         _check_positive_int(self, num_units, 'num_units')
         self.num_units = num_units
-        input_shape = self.input_shapes[0]
-        if None in input_shape[2:]:
-            raise ValueError("%s: the input must have known sizes after the "
-                             "second axis, got shape %r"
-                             % (_describe(self), input_shape))
-        num_inputs = int(np.prod(input_shape[2:]))
+        num_inputs = _num_inputs(self, self.input_shapes[0])
         for gate_name, gate in zip(self._gate_names, gates):
             if not isinstance(gate, Gate):
                 raise TypeError("%s: %s must be a Gate, got %r"

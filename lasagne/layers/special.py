@@ -3,6 +3,7 @@ Layers of special purpose: elementwise nonlinearities, biases and scales,
 arbitrary expressions, the inverse of a layer, spatial transformers and
 rectifiers with learned or random slopes.
 """
+import math
 import numbers
 import warnings
 
@@ -16,7 +17,7 @@ from .._checks import (_broadcast_pattern, _check_axes, _check_callable,
                        _check_iterable, _check_nonlinearity, _check_real,
                        _describe, _is_int, _is_real, _remaining_shape)
 from ..utils import as_tuple, floatX
-from .base import Layer, MergeLayer
+from .base import Layer, MergeLayer, _incoming_shape
 from .noise import _noise_dtype, _random_streams, _shared_noise
 
 
@@ -477,6 +478,13 @@ def _check_transformer(layer, downsample_factor, border_mode,
     return factors
 
 
+def _check_localization_network(layer, localization_network, kwargs):
+    """Refuse a `localization_network` that is no layer (or shape) in its
+    own name, before MergeLayer would blame "incoming"."""
+    layer.name = kwargs.get('name')
+    _incoming_shape(layer, localization_network, 'localization_network')
+
+
 def _transformer_output_shape(input_shapes, factors):
     shape = input_shapes[0]
     return tuple(shape[:2]) + tuple(None if s is None else int(s // f)
@@ -554,6 +562,7 @@ class TransformerLayer(MergeLayer):
 
     def __init__(self, incoming, localization_network, downsample_factor=1,
                  border_mode='nearest', **kwargs):
+        _check_localization_network(self, localization_network, kwargs)
         super(TransformerLayer, self).__init__(
             [incoming, localization_network], **kwargs)
         self.downsample_factor = _check_transformer(
@@ -664,10 +673,12 @@ class TPSTransformerLayer(MergeLayer):
     def __init__(self, incoming, localization_network, downsample_factor=1,
                  control_points=16, precompute_grid='auto',
                  border_mode='nearest', **kwargs):
+        _check_localization_network(self, localization_network, kwargs)
         super(TPSTransformerLayer, self).__init__(
             [incoming, localization_network], **kwargs)
-        grid_size = int(round(np.sqrt(control_points))) \
-            if _is_int(control_points) else 0
+        # a negative number has no square root to round
+        grid_size = math.isqrt(control_points) \
+            if _is_int(control_points) and control_points >= 0 else 0
         if grid_size < 2 or grid_size ** 2 != control_points:
             raise ValueError("%s: control_points must be a square number of "
                              "at least 4, got %r"

@@ -968,5 +968,6 @@ def test_recurrent_weights_named_in_errors(name, prefix, argument, value,
 
 def test_recurrent_weight_type_named_in_errors():
     with pytest.raises(TypeError, match=r"^RecurrentLayer: W_hid_to_hid: "
-                       r"parameter hidden_to_hidden.W is"):
+                       r"parameter hidden_to_hidden.W: cannot create it "
+                       r"from a str"):
         RecurrentLayer((None, STEPS, FEATURES), 4, W_hid_to_hid='zeros')
