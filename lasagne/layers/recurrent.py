@@ -228,7 +228,19 @@ class _Recurrence(MergeLayer):
             return (batch_size,) + state_shape
         return (batch_size, sequence_length) + state_shape
 
-    def _initial_state(self, inputs, name, num_batch):
+    def _state_dtype(self, input):
+        """The dtype the step computes the states in: that of the input and
+        the weights together. Initial states are cast to it, as scan needs
+        them to have the dtype the step returns (a float64 array given as
+        an initial state of a float32 layer failed in an LSTM's scan, and
+        turned the other layers' outputs into float64)."""
+        initial = [getattr(self, name) for name in self._state_names]
+        weights = [param for param in self.get_params(unwrap_shared=False)
+                   if not any(param is state for state in initial)]
+        return theano.scalar.upcast(input.dtype,
+                                    *[weight.dtype for weight in weights])
+
+    def _initial_state(self, inputs, name, num_batch, dtype):
         index = getattr(self, name + '_incoming_index')
         if index > 0:
             state = inputs[index]
@@ -238,7 +250,7 @@ class _Recurrence(MergeLayer):
                 state = T.repeat(T.addbroadcast(state, 0), num_batch, axis=0)
         else:
             state = T.repeat(getattr(self, name), num_batch, axis=0)
-        return _unbroadcast(state)
+        return _unbroadcast(T.cast(state, dtype))
 
     def get_output_for(self, inputs, **kwargs):
         """The layer's output for its inputs.
@@ -278,7 +290,8 @@ class _Recurrence(MergeLayer):
                 # the third axis has size 1, checked at run time
                 mask = T.addbroadcast(mask, 2).dimshuffle(0, 1)
             sequences.append(mask.T)
-        initial = [self._initial_state(inputs, name, num_batch)
+        dtype = self._state_dtype(inputs[0])
+        initial = [self._initial_state(inputs, name, num_batch, dtype)
                    for name in self._state_names]
         masked = len(sequences) == 2
 

@@ -921,12 +921,12 @@ def test_float64_initial_state_under_float32(kind, state):
         layer = make_layer(kind, l_in, p, **given)
         output = get_output(layer)
         assert output.dtype == 'float32'
-        value = theano.function([l_in.input_var], output, mode=MODE)(
-            inputs_of(kind))
+        x = inputs_of(kind).astype('float32')
+        value = theano.function([l_in.input_var], output, mode=MODE)(x)
     initial = [np.repeat(p['h0'], BATCH, axis=0)]
     if kind == 'lstm':
         initial.insert(0, np.repeat(p['c0'], BATCH, axis=0))
-    expected = reference(reference_step(kind, p), inputs_of(kind), initial)
+    expected = reference(reference_step(kind, p), x, initial)
     assert value.dtype == np.float32
     np.testing.assert_allclose(value, expected, rtol=1e-5, atol=1e-5)
 
