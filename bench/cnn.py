@@ -27,18 +27,17 @@ The script runs itself once per thread count (default 1 and 2), with the
 threads of all sides pinned (OMP_NUM_THREADS, OPENBLAS_NUM_THREADS,
 torch.set_num_threads). Timings alternate between the sides in every repeat;
 it prints medians and the median ratios of fork to the others, and at the
-end of a run over several thread counts, how the fork's step time changes
+end of a run over several thread counts, how each side's step time changes
 from the first count to each other. It fails (exit code 1) if the fork is
-slower than upstream's formula or, with one thread, slower than PyTorch.
+slower than upstream's formula, with one thread slower than PyTorch, or
+slower with more threads than with the first count.
 
 Usage: python bench/cnn.py [--repeats N] [--thread-counts N ...]
        [--no-torch] [--profile]
 """
 import argparse
-import json
 import os
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(1, os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -166,10 +165,8 @@ def compare(args, theano, torch, inputs, targets):
                   for name in names) +
           "".join("%15.3f" % ratios[name] for name in names[1:]))
     if args.record:
-        with open(args.record, 'a') as record:
-            record.write(json.dumps(
-                [args.threads, dict((n, harness.median(times[n]))
-                                    for n in names)]) + '\n')
+        harness.record_medians(args.record, args.threads, dict(
+            (name, harness.median(times[name])) for name in names))
     failures = []
     if ratios['upstream'] > UPSTREAM_LIMIT:
         failures.append('slower than upstream')
@@ -186,28 +183,6 @@ def compare(args, theano, torch, inputs, targets):
     print("%s (%d thread(s))" % ("FAILED" if failures else "OK",
                                  args.threads))
     return 1 if failures else 0
-
-
-def thread_scaling(record):
-    """Print how the medians change from the first thread count to the
-    others; 1 (a failure) where the fork gets slower with more threads."""
-    with open(record) as lines:
-        runs = [json.loads(line) for line in lines]
-    if len(runs) < 2:
-        return 0
-    first_count, first = runs[0]
-    code = 0
-    print("\nmore threads, median step time against %d thread(s):"
-          % first_count)
-    for count, medians in runs[1:]:
-        print("  %d threads: " % count + ", ".join(
-            "%s %.3f" % (name, medians[name] / first[name])
-            for name in sorted(medians)))
-        if count > first_count and medians['fork'] > first['fork']:
-            print("FAILED: the fork is slower with %d threads than with %d"
-                  % (count, first_count))
-            code = 1
-    return code
 
 
 def main():
@@ -229,17 +204,14 @@ def main():
                         help='calls profiled (with --profile)')
     parser.add_argument('--profile-ops', type=int, default=20,
                         help='ops and applies listed (with --profile)')
+    parser.add_argument('--scaling-limit', type=float, default=1.,
+                        help='fail where more threads make the fork slower '
+                        'than this ratio to the first thread count')
     parser.add_argument('--record', default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.threads is None:
-        handle, record = tempfile.mkstemp(suffix='.json')
-        os.close(handle)
-        try:
-            code = harness.rerun_per_thread_count(
-                args.thread_counts, sys.argv + ['--record', record])
-            return max(code, thread_scaling(record))
-        finally:
-            os.remove(record)
+        return harness.rerun_with_record(args.thread_counts, ['fork'],
+                                         args.scaling_limit)
     return measure(args)
 
 
