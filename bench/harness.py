@@ -53,8 +53,9 @@ def import_torch(threads):
     try:
         import torch
     except ImportError:
-        print("PyTorch is not installed: its comparison is skipped "
-              "(pip install torch)")
+        # (a newer setuptools lacks pkg_resources, which Theano imports)
+        print('PyTorch is not installed: its comparison is skipped '
+              '(pip install torch==2.13.0 "setuptools<82")')
         return None
     torch.set_num_threads(threads)
     try:
