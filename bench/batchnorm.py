@@ -22,7 +22,8 @@ every repeat, so that all see the same machine load; it prints medians and
 the median ratios of fused to the others. It fails (exit code 1) if fused
 is slower than the formula (ratio above 1.05), less than 3 times faster
 than the expansion for the training step of 64x32x32x32, or, with one
-thread, slower than PyTorch.
+thread, slower than PyTorch; and, at the end of a run over several thread
+counts, if fused is slower with more threads than with the first count.
 
 Usage: python bench/batchnorm.py [--repeats N] [--shapes ...] [--threads N]
 """
@@ -145,6 +146,7 @@ def compare(args, np, theano, torch, tag):
           "".join("%11s" % ("/" + name) for name in names[1:]))
     rng = np.random.RandomState(0)
     failures = []
+    medians = {}
     for shape in args.shapes:
         data = rng.randn(*shape).astype('float32') * 3 + 1
         arguments = (data, rng.randn(*shape).astype('float32')), (data,)
@@ -165,6 +167,8 @@ def compare(args, np, theano, torch, tag):
                           for name in names) +
                   "".join("%11.3f" % ratios[name] for name in names[1:]))
             label = '%s %s' % ('x'.join(map(str, shape)), what)
+            medians.update(('%s %s' % (label, name),
+                            harness.median(times[name])) for name in names)
             if ratios['formula'] > FORMULA_LIMIT:
                 failures.append('%s: slower than the formula' % label)
             target, target_shape, target_pass = EXPANSION_TARGET
@@ -174,6 +178,8 @@ def compare(args, np, theano, torch, tag):
                                 % (label, target))
             if torch and args.threads == 1 and ratios['torch'] > TORCH_LIMIT:
                 failures.append('%s: slower than PyTorch' % label)
+    if args.record:
+        harness.record_medians(args.record, args.threads, medians)
     if args.profile:
         for shape in args.shapes:
             train, test = theano_pair(shape, profile=True)
@@ -210,11 +216,20 @@ def main():
                         help="compile the expansion without Lasagne's "
                         "pow->sqr rewrite (lasagne.theano_extensions.opt), "
                         "to see what it is worth")
+    parser.add_argument('--scaling-limit', type=float, default=1.,
+                        help='fail where more threads make the fork slower '
+                        'than this ratio to the first thread count')
+    parser.add_argument('--record', default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.shapes = ([tuple(int(n) for n in s.split('x')) for s in args.shapes]
                    if args.shapes else SHAPES)
     if args.threads is None:
-        return harness.rerun_per_thread_count(args.thread_counts)
+        return harness.rerun_with_record(
+            args.thread_counts, ['%s %s fused' % ('x'.join(map(str, shape)),
+                                                  what)
+                                 for shape in args.shapes
+                                 for what in ('train', 'test')],
+            args.scaling_limit)
     return measure(args)
 
 

@@ -53,8 +53,9 @@ def import_torch(threads):
     try:
         import torch
     except ImportError:
-        print("PyTorch is not installed: its comparison is skipped "
-              "(pip install torch)")
+        # (a newer setuptools lacks pkg_resources, which Theano imports)
+        print('PyTorch is not installed: its comparison is skipped '
+              '(pip install torch==2.13.0 "setuptools<82")')
         return None
     torch.set_num_threads(threads)
     try:
@@ -104,3 +105,54 @@ def load():
         return "load average %.2f %.2f %.2f" % os.getloadavg()
     except OSError:
         return "load average unknown"
+
+
+def record_medians(path, threads, medians):
+    """In a child: append the dict `medians` (label -> seconds) measured
+    with `threads` threads to the file `path`, for :func:`thread_scaling`."""
+    import json
+    with open(path, 'a') as record:
+        record.write(json.dumps([threads, medians]) + '\n')
+
+
+def rerun_with_record(thread_counts, labels, limit=1.):
+    """:func:`rerun_per_thread_count` with a file in which the children
+    record their medians (they get ``--record PATH``), then
+    :func:`thread_scaling` of the `labels`. Returns the worst exit code."""
+    import tempfile
+    handle, path = tempfile.mkstemp(suffix='.json')
+    os.close(handle)
+    try:
+        code = rerun_per_thread_count(thread_counts,
+                                      sys.argv + ['--record', path])
+        return max(code, thread_scaling(path, labels, limit))
+    finally:
+        os.remove(path)
+
+
+def thread_scaling(path, labels, limit=1.):
+    """Print, for every label, the ratio of its median with each thread
+    count to its median with the first, from the runs recorded in `path`
+    (the runs of different thread counts come one after the other, so a
+    change of the machine's load between them shows here too: compare with
+    the other sides' ratios). Returns 1 (a failure) where a label of
+    `labels` is slower with more threads by a ratio above `limit`."""
+    import json
+    with open(path) as lines:
+        runs = [json.loads(line) for line in lines]
+    if len(runs) < 2:
+        return 0
+    first_count, first = runs[0]
+    print("\nMedians with more threads, as ratios to those with %d "
+          "thread(s) (separate runs, one after the other):" % first_count)
+    code = 0
+    for count, medians in runs[1:]:
+        print("%d threads:" % count)
+        for name in sorted(medians):
+            ratio = medians[name] / first[name]
+            print("  %-30s %.3f" % (name, ratio))
+            if name in labels and count > first_count and ratio > limit:
+                print("FAILED: %s is slower with %d threads than with %d"
+                      % (name, count, first_count))
+                code = 1
+    return code

@@ -49,10 +49,14 @@ What it does, each step only where it applies:
    environment (for good: the OpenMP library reads it when Theano's first
    compiled module loads it), so that idle OpenMP threads sleep instead of
    spinning on the cores the OpenBLAS threads, or other programs, need.
-   At ``import lasagne``, wherever Theano's ``openmp`` flag is on, a child
-   process created by ``os.fork`` (e.g. by ``multiprocessing``) is made to
-   run OpenMP code in one thread: GNU OpenMP's threads do not survive a
-   fork, and a child that uses them waits for them forever.
+   Wherever Theano's ``openmp`` flag is on (set here, by the hook, or by
+   the user), a child process created by ``os.fork`` (e.g. by
+   ``multiprocessing``) is made to run OpenMP code in one thread
+   (:func:`guard_forks`): GNU OpenMP's threads do not survive a fork, and a
+   child that uses them waits for them forever. The guard is registered
+   before Theano's import where the flag is on by then, so it also covers
+   scripts that import Theano and never Lasagne, and at ``import lasagne``
+   otherwise.
 
 Setting the environment variable ``LASAGNE_NO_THEANO_SETUP`` to a non-empty
 value other than ``0`` turns all of this off, the hook included. Steps 1 and
@@ -62,8 +66,9 @@ the hook keeps the flags it finds set. If Theano comes first, the hook runs
 them, and :func:`prepare` finds Theano imported and leaves steps 1 and 5
 alone; so it does without the hook (an editable install), where step 1 then
 cannot apply (on NumPy >= 1.22 Theano only imports at all if the user set
-``blas.ldflags``). Steps 3 and 4 (and 5's guard of forked processes) apply
-at ``import lasagne`` in either order.
+``blas.ldflags``). Steps 3 and 4 apply at ``import lasagne`` in either
+order; 5's guard of forked processes at the first of the two that finds
+OpenMP on.
 """
 import ctypes
 import glob
@@ -77,7 +82,7 @@ ENV_SWITCH = 'LASAGNE_NO_THEANO_SETUP'
 SCAN_EXTENSION = 'theano.scan_module.scan_perform_ext'
 
 __all__ = ['TheanoSetupWarning', 'prepare', 'before_theano_import', 'restore',
-           'finish', 'thread_defaults', 'single_openmp_thread']
+           'finish', 'thread_defaults', 'guard_forks', 'single_openmp_thread']
 
 
 class TheanoSetupWarning(UserWarning):
@@ -132,6 +137,10 @@ def _available_threads(environ=os.environ):
     return os.cpu_count() or 1  # pragma: no cover (no sched_getaffinity)
 
 
+def _openmp_on(value):
+    return str(value).strip().lower() in ('true', '1')
+
+
 def thread_defaults(environ=os.environ):
     """The thread settings of step 5 where the user chose none: a Theano
     flag to add for Theano's import (``'openmp=True'``) or None, and a dict
@@ -141,7 +150,7 @@ def thread_defaults(environ=os.environ):
     if openmp is None and _available_threads(environ) > 1:
         openmp, flag = 'True', 'openmp=True'
     variables = {}
-    if str(openmp).strip().lower() in ('true', '1') and not (
+    if _openmp_on(openmp) and not (
             environ.get('OMP_WAIT_POLICY') or environ.get('GOMP_SPINCOUNT')):
         variables['OMP_WAIT_POLICY'] = 'PASSIVE'
     return flag, variables
@@ -153,6 +162,10 @@ def _apply_thread_defaults(environ):
         current = environ.get('THEANO_FLAGS')
         environ['THEANO_FLAGS'] = ','.join(f for f in (current, flag) if f)
     environ.update(variables)
+    if _openmp_on(user_flag('openmp', environ)):
+        # Theano will use OpenMP: guard forked children from the start, for
+        # scripts that import Theano (through the hook) and never Lasagne
+        guard_forks()
 
 
 def _load(path, depth=0):
@@ -308,8 +321,28 @@ def finish(environ=os.environ):
         from .theano_extensions import opt
         opt.register()
         import theano
-        if theano.config.openmp and hasattr(os, 'register_at_fork'):
-            os.register_at_fork(after_in_child=single_openmp_thread)
+        if theano.config.openmp:
+            guard_forks()
+
+
+#: The attribute of :mod:`sys` that records that :func:`guard_forks` has
+#: registered the guard: the startup hook and ``import lasagne`` load this
+#: file as two separate modules, so the record cannot live in this one.
+FORK_GUARD_MARK = '_lasagne_fork_guard'
+
+
+def guard_forks():
+    """Register :func:`single_openmp_thread` to run in every child process
+    that ``os.fork`` creates from now on; once per process, however often
+    it is called (by :func:`before_theano_import` where the ``openmp`` flag
+    is on, and by :func:`finish` where Theano's ``openmp`` is on). Returns
+    whether it registered it now."""
+    if getattr(sys, FORK_GUARD_MARK, False) or not hasattr(
+            os, 'register_at_fork'):
+        return False
+    os.register_at_fork(after_in_child=single_openmp_thread)
+    setattr(sys, FORK_GUARD_MARK, True)
+    return True
 
 
 def single_openmp_thread():

@@ -543,6 +543,57 @@ class TestThreadDefaults:
         assert run_python(self.FORK, tmp_path, OMP_NUM_THREADS='2') == [
             True, 0]
 
+    @pytest.mark.skipif(not hasattr(os, 'fork'), reason='needs os.fork')
+    def test_forked_child_of_a_theano_script(self, tmp_path):
+        # A script that imports Theano through the startup hook and never
+        # Lasagne: the hook turned OpenMP on, so it guards forks too.
+        prelude = ("import sys; sys.path.insert(0, %r); import _lasagne_hook; "
+                   "_lasagne_hook.install()\n" % ROOT)
+        code = prelude + textwrap.dedent(self.FORK).replace('lasagne, ', '')
+        code += "assert 'lasagne' not in sys.modules\n"
+        # (a compile cache of its own: unpickling the keys of Lasagne's ops
+        # in the shared one would import Lasagne)
+        assert run_python(code, tmp_path, OMP_NUM_THREADS='2',
+                          THEANO_FLAGS='base_compiledir=%s' % (
+                              tmp_path / 'theano')) == [True, 0]
+
+    @pytest.fixture
+    def registered(self, monkeypatch):
+        """What guard_forks registers with os.register_at_fork, in a process
+        where it has not registered anything yet."""
+        calls = []
+        monkeypatch.setattr(setup.os, 'register_at_fork',
+                            lambda **kwargs: calls.append(kwargs),
+                            raising=False)
+        monkeypatch.delattr(setup.sys, setup.FORK_GUARD_MARK, raising=False)
+        return calls
+
+    def test_guard_forks_once(self, registered):
+        assert setup.guard_forks()
+        assert not setup.guard_forks()
+        assert registered == [
+            {'after_in_child': setup.single_openmp_thread}]
+
+    def test_guard_forks_without_register_at_fork(self, registered,
+                                                  monkeypatch):
+        monkeypatch.delattr(setup.os, 'register_at_fork')
+        assert not setup.guard_forks()
+        assert not getattr(setup.sys, setup.FORK_GUARD_MARK, False)
+
+    @pytest.mark.parametrize('env, guarded', [
+        ({'OMP_NUM_THREADS': '2'}, True),
+        ({'OMP_NUM_THREADS': '1'}, False),
+        ({'OMP_NUM_THREADS': '1', 'THEANO_FLAGS': 'openmp=True'}, True),
+        ({'OMP_NUM_THREADS': '2', 'THEANO_FLAGS': 'openmp=False'}, False),
+    ], ids=['default-on', 'default-off', 'user-on', 'user-off'])
+    def test_before_theano_import_guards_forks(self, tmp_path, registered,
+                                               env, guarded):
+        env = dict(env)
+        env['THEANO_FLAGS'] = ','.join(
+            f for f in (env.get('THEANO_FLAGS'), 'blas.ldflags=') if f)
+        setup.before_theano_import(self.environ(tmp_path, **env))
+        assert len(registered) == int(guarded)
+
     def test_single_openmp_thread(self, monkeypatch):
         calls = []
 

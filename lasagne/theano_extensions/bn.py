@@ -39,7 +39,6 @@ imported, unless ``LASAGNE_NO_THEANO_SETUP`` is set) under the tag
 ``optimizer_excluding=lasagne_fused_bn``.
 """
 import os
-import zlib
 
 import numpy as np
 import theano
@@ -47,6 +46,8 @@ import theano.tensor as T
 from theano import gof
 from theano.gof.opt import copy_stack_trace
 from theano.tensor.nnet import bn
+
+from ._ccode import code_version
 
 __all__ = ['FusedBatchNormTrain', 'FusedBatchNormTrainGrad',
            'FusedBatchNormInference', 'fusable_axes', 'local_fused_bn_train',
@@ -70,7 +71,7 @@ def _c_source():
 
 
 _C_SOURCE = _c_source()
-_C_VERSION = (1, zlib.crc32(''.join(_C_SOURCE).encode()))
+_C_VERSION = (2, code_version(_C_SOURCE))
 
 
 def fusable_axes(axes, ndim):

@@ -18,8 +18,6 @@ of each window is added into every input element that equals the window's
 maximum (all of them in case of ties), summed over overlapping windows in
 the order Theano sums them.
 """
-import hashlib
-
 import numpy as np
 import theano.tensor as T
 from theano import gof
@@ -28,6 +26,8 @@ from theano.gradient import DisconnectedType
 from theano.scalar import bool as bool_t
 from theano.tensor.signal.pool import (DownsampleFactorMaxGradGrad,
                                        MaxPoolGrad, Pool)
+
+from ._ccode import code_version
 
 __all__ = ['MaxPool2D', 'MaxPool2DGrad', 'local_max_pool_2d',
            'local_max_pool_2d_grad']
@@ -88,12 +88,9 @@ class _MaxPool2DOp(gof.COp, gof.OpenMPOp):
         return found
 
     def c_code_cache_version(self):
-        # COp's own version hashes the code with Python's hash(), which
-        # changes with every process, so the module would be rebuilt in
-        # every process.
-        digest = hashlib.sha1(''.join(self.func_codes).encode()).hexdigest()
-        return (1, digest, self.params_type.c_code_cache_version(),
-                self.openmp)
+        # (not COp's own version, which changes from process to process)
+        return (1, code_version(self.func_codes),
+                self.params_type.c_code_cache_version(), self.openmp)
 
 
 class MaxPool2D(_MaxPool2DOp):
