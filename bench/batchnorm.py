@@ -216,7 +216,8 @@ def main():
                         help="compile the expansion without Lasagne's "
                         "pow->sqr rewrite (lasagne.theano_extensions.opt), "
                         "to see what it is worth")
-    parser.add_argument('--scaling-limit', type=float, default=1.,
+    parser.add_argument('--scaling-limit', type=float,
+                        default=harness.SCALING_LIMIT,
                         help='fail where more threads make the fork slower '
                         'than this ratio to the first thread count')
     parser.add_argument('--record', default=None, help=argparse.SUPPRESS)

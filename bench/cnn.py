@@ -204,7 +204,8 @@ def main():
                         help='calls profiled (with --profile)')
     parser.add_argument('--profile-ops', type=int, default=20,
                         help='ops and applies listed (with --profile)')
-    parser.add_argument('--scaling-limit', type=float, default=1.,
+    parser.add_argument('--scaling-limit', type=float,
+                        default=harness.SCALING_LIMIT,
                         help='fail where more threads make the fork slower '
                         'than this ratio to the first thread count')
     parser.add_argument('--record', default=None, help=argparse.SUPPRESS)
